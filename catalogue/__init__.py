@@ -1,0 +1,3 @@
+"""fedcat's node: settings, graph store, records, export and the `fedcat` command."""
+
+__version__ = "0.1.0"

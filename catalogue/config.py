@@ -1,0 +1,146 @@
+"""The node's one `Settings` object: `<home>/fedcat.toml` overridden by `FEDCAT_*` environment variables."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+class SourceConfig(BaseModel):
+    """One harvest source as the operator configured it."""
+
+    name: str
+    kind: str
+    url: str
+    allow_private_network: bool = False
+    visibility: Literal["public", "restricted"] = "public"
+    schedule: str | None = None
+    page_size: int = Field(default=1000, ge=1, le=1000)
+    query: str | None = None  # extra filter (CKAN fq) or a custom SPARQL selection
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not SOURCE_NAME.match(value):
+            raise ValueError("source names are lower-case letters, digits, '-' and '_' (at most 63)")
+        return value
+
+
+class StoreConfig(BaseModel):
+    """Which graph store backs the node."""
+
+    backend: Literal["oxigraph", "sparql"] = "oxigraph"
+    query_url: str | None = None
+    update_url: str | None = None
+    graph_store_url: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+
+class HarvestLimits(BaseModel):
+    """Bounds every fetch of untrusted bytes."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    deadline_seconds: float = 60.0
+    connect_timeout_seconds: float = 10.0
+    max_redirects: int = 5
+    max_pages: int = 100_000
+    batch_size: int = 2000
+
+
+class NodeConfig(BaseModel):
+    """How the node describes itself in its own DCAT-AP catalogue."""
+
+    title: str = "fedcat node"
+    description: str = "A federated catalogue of datasets for secure data access."
+    publisher_name: str = "fedcat node operator"
+    publisher_uri: str | None = None
+    language: str = "en"
+
+
+class Settings(BaseSettings):
+    """Everything a node needs to know; built once and passed in, never global."""
+
+    model_config = SettingsConfigDict(env_prefix="FEDCAT_", env_nested_delimiter="__", extra="ignore")
+
+    home: Path = Path(".fedcat")
+    base_url: str = "http://127.0.0.1:8000"
+    node: NodeConfig = NodeConfig()
+    store: StoreConfig = StoreConfig()
+    harvest: HarvestLimits = HarvestLimits()
+    sources: list[SourceConfig] = []
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file lives in the home, which is itself a setting: resolve it first.
+        home: Any = None
+        if isinstance(init_settings, InitSettingsSource):
+            home = init_settings.init_kwargs.get("home")
+        home = Path(home) if home is not None else Path(env_settings().get("home") or ".fedcat")
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=home / "fedcat.toml")
+        return (init_settings, env_settings, toml)
+
+    @property
+    def base(self) -> str:
+        """The node's base IRI without a trailing slash."""
+        return self.base_url.rstrip("/")
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called `name`, or `NotFound`."""
+        from catalogue.errors import NotFound
+
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise NotFound(f"no source named {name!r}; `fedcat sources list` shows the configured ones")
+
+    # Paths under the home: one place that knows the layout.
+    @property
+    def toml_path(self) -> Path:
+        return self.home / "fedcat.toml"
+
+    @property
+    def store_path(self) -> Path:
+        return self.home / "store"
+
+    @property
+    def index_path(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def reports_path(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def state_path(self) -> Path:
+        return self.home / "state"
+
+    @property
+    def data_path(self) -> Path:
+        return self.home / "data"
+
+
+def load_settings(home: Path | str | None = None) -> Settings:
+    """Settings for the node at `home` (else `FEDCAT_HOME`, else `./.fedcat`)."""
+    if home is None:
+        return Settings()
+    return Settings(home=Path(home))

@@ -1,0 +1,159 @@
+"""Record graphs: one named graph per harvested record, its IRIs, content hash and provenance marker."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from vocabularies.namespaces import FEDCAT, FOAF, PROV, RDF, XSD
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+@dataclass
+class Record:
+    """One harvested record, mapped to DCAT-AP 3, before it is stored."""
+
+    key: str
+    dataset: ox.NamedNode
+    triples: list[ox.Triple]
+    original_url: str | None = None
+    restricted: bool = False
+    match_keys: set[str] = field(default_factory=set)
+
+
+def _digest(*parts: str, size: int = 16) -> str:
+    return hashlib.blake2b("\x00".join(parts).encode(), digest_size=size // 2).hexdigest()
+
+
+def record_graph(base: str, source: str, key: str) -> str:
+    """The named graph that holds `key` of `source`: stable across re-harvests."""
+    return f"{base}/graph/{source}/{_digest(key, size=24)}"
+
+
+def source_graph(base: str, source: str) -> str:
+    """The graph with a source's description and its harvest runs."""
+    return f"{base}/graph/source/{source}"
+
+
+def source_iri(base: str, source: str) -> str:
+    """The IRI naming a source (a `dcat:Catalog` harvested by this node)."""
+    return f"{base}/source/{source}"
+
+
+def dataset_id(source: str, dataset_iri: str) -> str:
+    """The stable public id of a dataset record: derived from its source and IRI, so re-harvests keep it."""
+    return _digest(source, dataset_iri, size=16)
+
+
+def content_hash(triples: Iterable[ox.Triple]) -> str:
+    """A hash of the record's triples, independent of their order (blank nodes must be skolemised first)."""
+    lines = sorted(str(t) for t in triples)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def skolemize(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
+    """Replace blank nodes by IRIs under `prefix`, named by their content, so equal records hash equal."""
+    bnodes = {t.subject for t in triples if isinstance(t.subject, ox.BlankNode)}
+    bnodes |= {t.object for t in triples if isinstance(t.object, ox.BlankNode)}
+    if not bnodes:
+        return triples
+    out_edges: dict[ox.BlankNode, list[ox.Triple]] = defaultdict(list)
+    in_edges: dict[ox.BlankNode, list[ox.Triple]] = defaultdict(list)
+    for t in triples:
+        if isinstance(t.subject, ox.BlankNode):
+            out_edges[t.subject].append(t)
+        if isinstance(t.object, ox.BlankNode):
+            in_edges[t.object].append(t)
+    # Signature refinement (as in canonical labelling): a node's label depends on its own
+    # triples and, after each round, on its neighbours' labels.
+    labels = {b: "" for b in bnodes}
+    for _ in range(3):
+        new: dict[ox.BlankNode, str] = {}
+        for b in bnodes:
+            parts = [
+                f">{t.predicate}|{labels[t.object] if isinstance(t.object, ox.BlankNode) else t.object}"
+                for t in out_edges[b]
+            ]
+            parts += [
+                f"<{t.predicate}|{labels[t.subject] if isinstance(t.subject, ox.BlankNode) else t.subject}"
+                for t in in_edges[b]
+            ]
+            new[b] = _digest(*sorted(parts), size=16)
+        labels = new
+    taken: dict[str, int] = {}
+    names: dict[ox.BlankNode, ox.NamedNode] = {}
+    for b in sorted(bnodes, key=lambda n: labels[n]):
+        n = taken.get(labels[b], 0)
+        taken[labels[b]] = n + 1
+        names[b] = ox.NamedNode(f"{prefix}{labels[b]}" + (f"-{n}" if n else ""))
+
+    def swap(term):  # type: ignore[no-untyped-def]
+        return names[term] if isinstance(term, ox.BlankNode) else term
+
+    return [ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in triples]
+
+
+def genid_prefix(graph: str) -> str:
+    """Where skolem IRIs of one record graph live (RDF 1.1 `.well-known/genid`)."""
+    return f"{graph}/.well-known/genid/"
+
+
+def nquads(triples: Iterable[ox.Triple], graph: str) -> str:
+    """N-Quads text of `triples` placed in `graph`."""
+    g = ox.NamedNode(graph)
+    return "".join(f"{ox.Quad(t.subject, t.predicate, t.object, g)} .\n" for t in triples)
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """What the store knows about a record from an earlier run."""
+
+    graph: str
+    key: str
+    content_hash: str
+    first_harvested: str
+    dataset_id: str
+
+
+def marker_triples(
+    graph: str,
+    *,
+    source: str,
+    record: Record,
+    chash: str,
+    first_harvested: str,
+    changed_at: str,
+    run: str,
+) -> list[ox.Triple]:
+    """The provenance triples about a record graph, written last so a half-written graph has none."""
+    g = ox.NamedNode(graph)
+    dt = XSD.dateTime
+    triples = [
+        ox.Triple(g, RDF.type, FEDCAT.Record),
+        ox.Triple(g, FEDCAT.source, ox.Literal(source)),
+        ox.Triple(g, FEDCAT.recordKey, ox.Literal(record.key)),
+        ox.Triple(g, FEDCAT.datasetId, ox.Literal(dataset_id(source, record.dataset.value))),
+        ox.Triple(g, FOAF.primaryTopic, record.dataset),
+        ox.Triple(g, FEDCAT.contentHash, ox.Literal(chash)),
+        ox.Triple(g, FEDCAT.firstHarvested, ox.Literal(first_harvested, datatype=dt)),
+        ox.Triple(g, FEDCAT.lastChanged, ox.Literal(changed_at, datatype=dt)),
+        ox.Triple(g, PROV.wasGeneratedBy, ox.NamedNode(run)),
+        ox.Triple(g, FEDCAT.visibility, ox.Literal("restricted" if record.restricted else "public")),
+    ]
+    if record.original_url:
+        triples.append(ox.Triple(g, PROV.wasDerivedFrom, ox.NamedNode(record.original_url)))
+    triples += [ox.Triple(g, FEDCAT.matchKey, ox.Literal(k)) for k in sorted(record.match_keys)]
+    return triples
+
+
+STORED_RECORDS_QUERY = """
+PREFIX fedcat: <https://w3id.org/fedcat/ns#>
+SELECT ?g ?key ?hash ?first ?id WHERE {
+  GRAPH ?g { ?g fedcat:source %s ; fedcat:recordKey ?key ; fedcat:contentHash ?hash ;
+                fedcat:firstHarvested ?first ; fedcat:datasetId ?id }
+}"""

@@ -1,0 +1,125 @@
+"""The graph store: a narrow interface with the on-disk Oxigraph backend as the embedded default.
+
+The interface speaks graphs and SPARQL, nothing Oxigraph-specific, so a remote SPARQL 1.1
+Query / Update / Graph Store server can sit behind it without the harvesters noticing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from catalogue.config import Settings
+from catalogue.errors import ConfigError
+
+Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]
+
+
+class GraphStore(Protocol):
+    """What fedcat needs from a quad store."""
+
+    def bulk_load(self, nquads: bytes) -> None:
+        """Add N-Quads as fast as the backend can; not atomic."""
+
+    def load(self, nquads: bytes) -> None:
+        """Add N-Quads atomically: all or nothing."""
+
+    def drop_graphs(self, graphs: Iterable[str]) -> None:
+        """Remove whole named graphs (missing ones are ignored)."""
+
+    def named_graphs(self, prefix: str = "") -> Iterator[str]:
+        """IRIs of the named graphs starting with `prefix`."""
+
+    def select(self, query: str) -> list[Row]:
+        """Run a SELECT over the union of all graphs; rows map variable names to terms."""
+
+    def construct(self, query: str) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE over the union of all graphs."""
+
+    def graph_triples(self, graph: str) -> list[ox.Triple]:
+        """All triples of one named graph."""
+
+    def quad_count(self) -> int:
+        """How many quads the store holds."""
+
+    def flush(self) -> None:
+        """Make everything written so far durable."""
+
+    def close(self) -> None:
+        """Release the store."""
+
+
+class OxigraphStore:
+    """The embedded default: an Oxigraph (RocksDB) store in `<home>/store`."""
+
+    def __init__(self, path: Path | None, read_only: bool = False) -> None:
+        self.path = path
+        if path is None:
+            self._store = ox.Store()
+        elif read_only:
+            self._store = ox.Store.read_only(str(path))
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(path))
+
+    def bulk_load(self, nquads: bytes) -> None:
+        if nquads:
+            self._store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+
+    def load(self, nquads: bytes) -> None:
+        if nquads:
+            self._store.load(nquads, format=ox.RdfFormat.N_QUADS)
+
+    def drop_graphs(self, graphs: Iterable[str]) -> None:
+        for graph in graphs:
+            node = ox.NamedNode(graph)
+            if self._store.contains_named_graph(node):
+                self._store.remove_graph(node)
+
+    def named_graphs(self, prefix: str = "") -> Iterator[str]:
+        for graph in self._store.named_graphs():
+            if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix):
+                yield graph.value
+
+    def select(self, query: str) -> list[Row]:
+        result = self._store.query(query, use_default_graph_as_union=True)
+        if not isinstance(result, ox.QuerySolutions):
+            raise TypeError("select() takes a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+
+    def construct(self, query: str) -> list[ox.Triple]:
+        result = self._store.query(query, use_default_graph_as_union=True)
+        if not isinstance(result, ox.QueryTriples):
+            raise TypeError("construct() takes a CONSTRUCT or DESCRIBE query")
+        return list(result)
+
+    def graph_triples(self, graph: str) -> list[ox.Triple]:
+        node = ox.NamedNode(graph)
+        return [q.triple for q in self._store.quads_for_pattern(None, None, None, node)]
+
+    def quad_count(self) -> int:
+        return len(self._store)
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+    def close(self) -> None:
+        self.flush()
+        del self._store
+
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store, for the SPARQL endpoint and the export."""
+        return self._store
+
+
+def open_store(settings: Settings, read_only: bool = False) -> GraphStore:
+    """The store the settings name; one writer per Oxigraph directory at a time."""
+    if settings.store.backend == "oxigraph":
+        return OxigraphStore(settings.store_path, read_only=read_only)
+    raise ConfigError(f"store backend {settings.store.backend!r} is not available in this build")

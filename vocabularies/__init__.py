@@ -1,0 +1,1 @@
+"""Namespaces, pinned EU vocabularies, label lookup and value normalisation."""
