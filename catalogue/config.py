@@ -140,7 +140,17 @@ class Settings(BaseSettings):
 
 
 def load_settings(home: Path | str | None = None) -> Settings:
-    """Settings for the node at `home` (else `FEDCAT_HOME`, else `./.fedcat`)."""
-    if home is None:
-        return Settings()
-    return Settings(home=Path(home))
+    """Settings for the node at `home` (else `FEDCAT_HOME`, else `./.fedcat`); `ConfigError` when invalid."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from catalogue.errors import ConfigError
+
+    try:
+        return Settings() if home is None else Settings(home=Path(home))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"fedcat.toml is not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid configuration: {problems}") from exc

@@ -19,7 +19,13 @@ class FedcatError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON error body: `type`, `title`, `status`, `detail` and any extra fields."""
-        return {"type": self.type, "title": self.title, "status": self.status, "detail": self.message, **self.extra}
+        return {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.message,
+            **self.extra,
+        }
 
 
 class ConfigError(FedcatError):
@@ -104,3 +110,15 @@ class MappingError(ParseError):
     """A record that cannot be mapped to DCAT-AP (no title, no id, wrong shape); it is skipped and reported."""
 
     type, title = "unmappable-record", "Record cannot be mapped"
+
+
+class StoreBusy(FedcatError):
+    """The embedded store is held by another process (one writer per Oxigraph directory)."""
+
+    status, type, title = 409, "store-busy", "Graph store in use"
+
+
+class EmptyGather(FetchError):
+    """A source that listed no records although records of it are stored: treated as a failure, not a wipe."""
+
+    type, title = "empty-gather", "Source listed no records"

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from vocabularies.namespaces import FEDCAT, FOAF, PROV, RDF, XSD
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 @dataclass
@@ -32,7 +32,7 @@ def _digest(*parts: str, size: int = 16) -> str:
 
 def record_graph(base: str, source: str, key: str) -> str:
     """The named graph that holds `key` of `source`: stable across re-harvests."""
-    return f"{base}/graph/{source}/{_digest(key, size=24)}"
+    return f"{base}/graph/record/{source}/{_digest(key, size=24)}"
 
 
 def source_graph(base: str, source: str) -> str:
@@ -92,10 +92,10 @@ def skolemize(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
         taken[labels[b]] = n + 1
         names[b] = ox.NamedNode(f"{prefix}{labels[b]}" + (f"-{n}" if n else ""))
 
-    def swap(term):  # type: ignore[no-untyped-def]
+    def swap(term: Term) -> Term:
         return names[term] if isinstance(term, ox.BlankNode) else term
 
-    return [ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in triples]
+    return [ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in triples]  # type: ignore[arg-type]
 
 
 def genid_prefix(graph: str) -> str:
@@ -146,7 +146,10 @@ def marker_triples(
         ox.Triple(g, FEDCAT.visibility, ox.Literal("restricted" if record.restricted else "public")),
     ]
     if record.original_url:
-        triples.append(ox.Triple(g, PROV.wasDerivedFrom, ox.NamedNode(record.original_url)))
+        try:
+            triples.append(ox.Triple(g, PROV.wasDerivedFrom, ox.NamedNode(record.original_url)))
+        except ValueError:  # an unusable URL from the source is kept as text, not lost
+            triples.append(ox.Triple(g, PROV.wasDerivedFrom, ox.Literal(record.original_url)))
     triples += [ox.Triple(g, FEDCAT.matchKey, ox.Literal(k)) for k in sorted(record.match_keys)]
     return triples
 

@@ -13,7 +13,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from catalogue.config import Settings
-from catalogue.errors import ConfigError
+from catalogue.errors import ConfigError, StoreBusy
 
 Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]
 
@@ -59,11 +59,20 @@ class OxigraphStore:
         self.path = path
         if path is None:
             self._store = ox.Store()
-        elif read_only:
-            self._store = ox.Store.read_only(str(path))
         else:
-            path.mkdir(parents=True, exist_ok=True)
-            self._store = ox.Store(str(path))
+            try:
+                if read_only:
+                    self._store = ox.Store.read_only(str(path))
+                else:
+                    path.mkdir(parents=True, exist_ok=True)
+                    self._store = ox.Store(str(path))
+            except OSError as exc:
+                if "lock" in str(exc).lower():
+                    raise StoreBusy(
+                        f"the graph store at {path} is in use by another fedcat process "
+                        "(a running `fedcat serve` or harvest); stop it or wait for it to finish"
+                    ) from exc
+                raise
 
     def bulk_load(self, nquads: bytes) -> None:
         if nquads:

@@ -23,8 +23,13 @@ class Problem:
 
     def to_dict(self) -> dict[str, str | None]:
         """JSON-ready form for the run report."""
-        return {"type": self.type, "title": self.title, "message": self.message, "record": self.record,
-                "url": self.url}
+        return {
+            "type": self.type,
+            "title": self.title,
+            "message": self.message,
+            "record": self.record,
+            "url": self.url,
+        }
 
 
 @dataclass

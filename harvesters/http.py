@@ -23,6 +23,7 @@ from catalogue.errors import (
 )
 
 Resolver = Callable[[str, int], list[str]]
+REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "fedcat-harvester/0.1 (+https://w3id.org/fedcat)"
 
 
@@ -119,8 +120,12 @@ class Fetcher:
         accept: str | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        error_body: bool = False,
     ) -> Fetched:
-        """GET `url` with redirects checked hop by hop, the byte cap and one overall deadline."""
+        """GET `url` with redirects checked hop by hop, the byte cap and one overall deadline.
+
+        An HTTP error status raises `HttpStatusError`, unless `error_body` asks for the (capped) body instead.
+        """
         if urlsplit(url).scheme == "file":
             self.check_url(url)
             return self._read_file(url)
@@ -133,10 +138,12 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         request_url = str(httpx.URL(url, params=params)) if params else url
-        for _hop in range(self.limits.max_redirects + 1):
+        for hop in range(self.limits.max_redirects + 1):
+            if hop and urlsplit(request_url).scheme not in ("http", "https"):
+                raise ForbiddenScheme(f"{url} redirected to {request_url}: only http(s) redirects are followed")
             self.check_url(request_url)
-            response = self._stream(request_url, headers, started)
-            if response.status in (301, 302, 303, 307, 308) and response.content_type == "redirect":
+            response = self._stream(request_url, headers, started, error_body)
+            if response.status in REDIRECTS and response.content_type == "redirect":
                 request_url = response.url
                 continue
             return response
@@ -148,21 +155,24 @@ class Fetcher:
             raise DeadlineExceeded(f"{url} did not answer within {self.limits.deadline_seconds:g} s", url=url)
         return left
 
-    def _stream(self, url: str, headers: dict[str, str], started: float) -> Fetched:
+    def _stream(self, url: str, headers: dict[str, str], started: float, error_body: bool) -> Fetched:
         left = self._remaining(started, url)
         timeout = httpx.Timeout(left, connect=min(left, self.limits.connect_timeout_seconds))
         try:
             with self.client.stream("GET", url, headers=headers, timeout=timeout) as response:
-                if response.is_redirect:
+                if response.status_code == 304:
+                    return Fetched(url, 304, b"", None, response.headers.get("etag"))
+                if response.status_code in REDIRECTS:
                     location = response.headers.get("location", "")
                     if not location:
                         raise HttpStatusError(f"{url} redirected without a Location", url=url)
                     return Fetched(urljoin(url, location), response.status_code, b"", "redirect")
-                if response.status_code == 304:
-                    return Fetched(url, 304, b"", None, response.headers.get("etag"))
-                if response.status_code >= 400:
-                    raise HttpStatusError(f"{url} answered HTTP {response.status_code}", url=url,
-                                          http_status=response.status_code)
+                if response.status_code >= 400 and not error_body:
+                    raise HttpStatusError(
+                        f"{url} answered HTTP {response.status_code}",
+                        url=url,
+                        http_status=response.status_code,
+                    )
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.limits.max_bytes:
                     raise self._too_large(url)

@@ -2,27 +2,46 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from pyoxigraph import NamedNode
 
 
-class Namespace(str):
-    """An IRI prefix; attribute or item access gives a `NamedNode` (`DCAT.Dataset`)."""
+class Namespace:
+    """An IRI prefix; attribute or item access gives a `NamedNode` (`DCAT.Dataset`, `DCT["title"]`).
 
-    __slots__ = ()
+    Deliberately not a `str` subclass: `DCT.title` and `DCT.format` must be terms, not string methods.
+    """
 
-    @cache  # noqa: B019 - namespaces live for the whole process
+    __slots__ = ("_base", "_terms")
+
+    def __init__(self, base: str) -> None:
+        self._base = base
+        self._terms: dict[str, NamedNode] = {}
+
+    def __str__(self) -> str:
+        return self._base
+
+    def __repr__(self) -> str:
+        return f"Namespace({self._base!r})"
+
+    def __add__(self, other: str) -> str:
+        return self._base + other
+
+    def __len__(self) -> int:
+        return len(self._base)
+
     def term(self, name: str) -> NamedNode:
         """The `NamedNode` for `name` in this namespace."""
-        return NamedNode(str(self) + name)
+        node = self._terms.get(name)
+        if node is None:
+            node = self._terms[name] = NamedNode(self._base + name)
+        return node
 
     def __getattr__(self, name: str) -> NamedNode:
         if name.startswith("__"):
             raise AttributeError(name)
         return self.term(name)
 
-    def __getitem__(self, name: str) -> NamedNode:  # type: ignore[override]
+    def __getitem__(self, name: str) -> NamedNode:
         return self.term(name)
 
 
@@ -56,22 +75,25 @@ EU_ACCESS_RIGHT = Namespace(EU_AUTHORITY + "access-right/")
 IANA_MEDIA_TYPE = Namespace("http://www.iana.org/assignments/media-types/")
 
 PREFIXES: dict[str, str] = {
-    "adms": ADMS,
-    "dcat": DCAT,
-    "dcatap": DCATAP,
-    "dct": DCT,
-    "dqv": DQV,
-    "fedcat": FEDCAT,
-    "foaf": FOAF,
-    "hydra": HYDRA,
-    "locn": LOCN,
-    "odrl": ODRL,
-    "owl": OWL,
-    "prov": PROV,
-    "rdf": RDF,
-    "rdfs": RDFS,
-    "skos": SKOS,
-    "spdx": SPDX,
-    "vcard": VCARD,
-    "xsd": XSD,
+    k: str(v)
+    for k, v in {
+        "adms": ADMS,
+        "dcat": DCAT,
+        "dcatap": DCATAP,
+        "dct": DCT,
+        "dqv": DQV,
+        "fedcat": FEDCAT,
+        "foaf": FOAF,
+        "hydra": HYDRA,
+        "locn": LOCN,
+        "odrl": ODRL,
+        "owl": OWL,
+        "prov": PROV,
+        "rdf": RDF,
+        "rdfs": RDFS,
+        "skos": SKOS,
+        "spdx": SPDX,
+        "vcard": VCARD,
+        "xsd": XSD,
+    }.items()
 }

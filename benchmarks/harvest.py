@@ -1,0 +1,175 @@
+"""Harvest benchmark: CKAN and DCAT sources on loopback into an empty on-disk store, beside the raw floor.
+
+Run: `python benchmarks/harvest.py --size full` (100,000 datasets per kind) or `--size smoke` (CI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.synthetic import write_dcat_pages  # noqa: E402
+
+SIZES = {"smoke": 2_000, "medium": 20_000, "full": 100_000}
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit code of one command."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def start_static(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_port(port)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait_port(port: int) -> None:
+    import socket
+
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+def start_ckan(total: int, work: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port_file = work / "ckan.url"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.serve_ckan", str(total), str(port_file)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(600):
+        if port_file.exists() and port_file.read_text():
+            return proc, port_file.read_text()
+        time.sleep(0.1)
+    raise RuntimeError("CKAN server did not start")
+
+
+def floor_bulk_load(home: Path, work: Path) -> tuple[float, int]:
+    """Seconds for a raw pyoxigraph bulk load of the harvested records' quads (one graph per dataset)."""
+    store = ox.Store.read_only(str(home / "store"))
+    nq = work / "floor.nq"
+    records = 0
+    with nq.open("wb") as f:
+        graphs = [g for g in store.named_graphs() if "/graph/record/" in g.value]
+        records = len(graphs)
+        for g in graphs:
+            quads = [q for q in store.quads_for_pattern(None, None, None, g) if q.subject != g]
+            ox.serialize(quads, f, format=ox.RdfFormat.N_QUADS)
+    del store
+    target = ox.Store(str(work / "floor-store"))
+    started = time.perf_counter()
+    target.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+    target.flush()
+    return time.perf_counter() - started, records
+
+
+def bench_kind(kind: str, url: str, n: int, work: Path) -> list[list[str]]:
+    home = work / f"home-{kind}"
+    env = {**os.environ, "FEDCAT_HOME": str(home)}
+    fedcat = [sys.executable, "-m", "catalogue"]
+    subprocess.run([*fedcat, "init"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*fedcat, "sources", "add", kind, "--kind", kind, "--url", url, "--allow-private-network"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    first, rss1, code1 = run_measured([*fedcat, "harvest"], env)
+    again, rss2, code2 = run_measured([*fedcat, "harvest"], env)
+    floor, records = floor_bulk_load(home, work / kind)
+    if code1 or code2 or records != n:
+        raise SystemExit(f"{kind}: harvest failed (exit {code1}/{code2}, {records} of {n} records)")
+    return [
+        [
+            kind,
+            "first harvest",
+            f"{n}",
+            f"{first:.1f}",
+            f"{n / first:,.0f}",
+            f"{rss1:,.0f}",
+            f"{first / floor:.2f}x",
+        ],
+        [
+            kind,
+            "unchanged re-harvest",
+            f"{n}",
+            f"{again:.1f}",
+            f"{n / again:,.0f}",
+            f"{rss2:,.0f}",
+            f"{first / again:.1f}x faster",
+        ],
+        [kind, "floor: raw bulk load", f"{records}", f"{floor:.1f}", f"{records / floor:,.0f}", "", "1.00x"],
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", choices=sorted(SIZES), default="smoke")
+    parser.add_argument("--kinds", default="dcat,ckan")
+    args = parser.parse_args()
+    n = SIZES[args.size]
+    rows: list[list[str]] = []
+    with tempfile.TemporaryDirectory(prefix="fedcat-bench-") as tmp:
+        work = Path(tmp)
+        for kind in args.kinds.split(","):
+            (work / kind).mkdir()
+            if kind == "dcat":
+                pages = work / "pages"
+                pages.mkdir()
+                server, base = start_static(pages)
+                write_dcat_pages(pages, n, 1000, base)
+                url = f"{base}/page-1.ttl"
+            else:
+                server, url = start_ckan(n, work)
+            try:
+                rows += bench_kind(kind, url, n, work)
+            finally:
+                server.terminate()
+    table = Table(
+        "source",
+        "run",
+        "datasets",
+        "seconds",
+        "datasets/s",
+        "peak RSS MB",
+        "vs floor",
+        title=f"harvest benchmark ({args.size}, {n:,} datasets per kind, {os.cpu_count()} cores)",
+    )
+    for row in rows:
+        table.add_row(*row)
+    Console(width=130).print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from catalogue import __version__
+from catalogue.api.errors import install_error_handlers
+from catalogue.api.routers import catalog, service
+from catalogue.config import Settings
+from catalogue.store import GraphStore, open_store
+
+
+def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
+    """The fedcat service for one node; opens the node's store unless one is given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = open_store(settings) if owned else store
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="fedcat",
+        version=__version__,
+        lifespan=lifespan,
+        description="Federated data-discovery catalogue for secure data access.",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(service.router)
+    app.include_router(catalog.router)
+    return app

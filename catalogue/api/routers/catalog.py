@@ -1,0 +1,79 @@
+"""The DCAT-AP 3 catalogue for partner portals: `/catalog` by content negotiation and `/catalog.{ext}`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from catalogue.api.deps import SettingsDep, StoreDep
+from catalogue.errors import FedcatError
+from catalogue.export import FORMATS, catalogue_page, serialize
+
+router = APIRouter(tags=["catalogue"])
+MEDIA = {media: ext for ext, (_, media) in FORMATS.items()}
+
+
+class NotAcceptable(FedcatError):
+    """No serialisation we offer matches the Accept header."""
+
+    status, type, title = 406, "not-acceptable", "Not acceptable"
+
+
+def negotiate(accept: str | None) -> str:
+    """The export format for an Accept header (Turtle when anything goes)."""
+    if not accept or "*/*" in accept or "text/html" in accept:
+        return "ttl"
+    ranked = []
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        q = 1.0
+        for p in params.split(";"):
+            if p.strip().startswith("q="):
+                try:
+                    q = float(p.strip()[2:])
+                except ValueError:
+                    q = 0.0
+        ranked.append((q, media.strip().lower()))
+    for q, media in sorted(ranked, reverse=True):
+        if q > 0 and media in MEDIA:
+            return MEDIA[media]
+        if q > 0 and media == "application/json":
+            return "jsonld"
+    raise NotAcceptable(f"no catalogue serialisation matches {accept!r}; offered: {', '.join(MEDIA)}")
+
+
+PageQ = Annotated[int, Query(ge=1, description="Page number, from 1.")]
+SizeQ = Annotated[int, Query(ge=1, le=1000, description="Datasets per page (at most 1000).")]
+
+
+async def _page(request: Request, settings: SettingsDep, store: StoreDep, fmt: str, page: int, size: int) -> Response:
+    url = str(request.url.remove_query_params(["page", "page_size"]))
+    triples = await run_in_threadpool(catalogue_page, settings, store, page, size, url)
+    body = serialize(triples, fmt)
+    return Response(body, media_type=FORMATS[fmt][1], headers={"Vary": "Accept"})
+
+
+@router.get("/catalog", summary="The catalogue, by content negotiation")
+async def catalog(
+    request: Request, settings: SettingsDep, store: StoreDep, page: PageQ = 1, page_size: SizeQ = 100
+) -> Response:
+    """DCAT-AP 3 with Hydra paging; Turtle, JSON-LD, RDF/XML or N-Triples by the Accept header."""
+    return await _page(request, settings, store, negotiate(request.headers.get("accept")), page, page_size)
+
+
+@router.get("/catalog.{ext}", summary="The catalogue in one serialisation")
+async def catalog_ext(
+    ext: str,
+    request: Request,
+    settings: SettingsDep,
+    store: StoreDep,
+    page: PageQ = 1,
+    page_size: SizeQ = 100,
+) -> Response:
+    """`/catalog.ttl`, `.jsonld`, `.rdf` or `.nt`, with Hydra paging."""
+    if ext not in FORMATS:
+        raise NotAcceptable(f"unknown catalogue format .{ext}; use one of {', '.join('.' + f for f in FORMATS)}")
+    return await _page(request, settings, store, ext, page, page_size)

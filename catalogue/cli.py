@@ -1,0 +1,88 @@
+"""The `fedcat` command: node set-up, sources, harvests and export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from catalogue import __version__
+from catalogue.config import Settings, load_settings
+from catalogue.errors import ConfigError, FedcatError
+
+app = typer.Typer(
+    help="fedcat: a federated data-discovery catalogue for secure data access.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="Configure harvest sources.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+err = Console(stderr=True)
+out = Console()
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar="FEDCAT_HOME",
+        help="The node's home directory (default ./.fedcat).",
+        show_default=False,
+    ),
+]
+
+
+def settings_for(home: Path | None) -> Settings:
+    """Settings of the node at `home`, or a clear error when there is none."""
+    settings = load_settings(home)
+    if not settings.toml_path.exists():
+        raise ConfigError(f"no node at {settings.home}: run `fedcat init --home {settings.home}` first")
+    return settings
+
+
+def fail(exc: FedcatError) -> None:
+    """Print a FedcatError as one line and exit non-zero (2 for bad input, 1 otherwise)."""
+    err.print("[bold red]error[/] " + escape(f"[{exc.type}] {exc.message}"), highlight=False)
+    raise typer.Exit(2 if 400 <= exc.status < 500 else 1)
+
+
+@app.callback()
+def _root() -> None:
+    """fedcat: a federated data-discovery catalogue for secure data access."""
+
+
+@app.command()
+def version() -> None:
+    """Print fedcat's version."""
+    out.print(__version__)
+
+
+@app.command()
+def init(home: HomeOption = None) -> None:
+    """Create a node home: fedcat.toml, the graph store, index, runs, state, data and keys folders."""
+    from catalogue.nodehome import init_home
+
+    settings = load_settings(home)
+    if init_home(settings.home):
+        out.print(f"initialised a node at {settings.home}")
+    else:
+        out.print(f"a node already lives at {settings.home}; nothing changed")
+
+
+from catalogue import cli_harvest as _cli_harvest  # noqa: E402  (registers commands on `app`)
+from catalogue import cli_serve as _cli_serve  # noqa: E402
+from catalogue import cli_sources as _cli_sources  # noqa: E402
+
+__all__ = ["_cli_harvest", "_cli_serve", "_cli_sources", "app", "main"]
+
+
+def main() -> None:
+    """Entry point of the `fedcat` console script."""
+    try:
+        app()
+    except FedcatError as exc:
+        err.print("[bold red]error[/] " + escape(f"[{exc.type}] {exc.message}"), highlight=False)
+        sys.exit(2 if 400 <= exc.status < 500 else 1)

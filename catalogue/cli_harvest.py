@@ -1,0 +1,100 @@
+"""`fedcat harvest` and `fedcat export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from catalogue.cli import HomeOption, app, err, fail, out, settings_for
+from catalogue.config import Settings
+from catalogue.errors import ConfigError, FedcatError
+from harvesters.run import COUNTS
+
+
+def run_harvest(settings: Settings, names: list[str] | None, full: bool) -> int:
+    """Harvest with progress bars and a summary table; returns the exit code (0 only if all succeeded)."""
+    from catalogue.store import open_store
+    from harvesters.harvest import harvest_all
+
+    sources = [settings.source(n) for n in names] if names else list(settings.sources)
+    if not sources:
+        raise ConfigError("no sources configured: add one with `fedcat sources add`")
+    store = open_store(settings)
+    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err, transient=False) as progress:
+            tasks = {s.name: progress.add_task(s.name, total=None) for s in sources}
+
+            def on_progress(source: str, done: int, total: int | None) -> None:
+                progress.update(tasks[source], completed=done, total=total)
+
+            report = harvest_all(settings, store, sources, full=full, on_progress=on_progress)
+            for task in progress.tasks:
+                progress.update(task.id, total=task.total or task.completed)
+    finally:
+        store.close()
+    table = Table("source", "status", *COUNTS, "seconds", title="harvest summary")
+    for run in report.runs:
+        colour = "green" if run.succeeded else "red"
+        counts = (str(run.counts[k]) for k in COUNTS)
+        table.add_row(run.source, f"[{colour}]{run.status}[/]", *counts, f"{run.duration_seconds:.2f}")
+    out.print(table)
+    for run in report.runs:
+        if run.error:
+            err.print(
+                f"[red]{run.source}[/]: " + escape(f"[{run.error['type']}] {run.error['detail']}"),
+                highlight=False,
+            )
+        for p in run.problems[:5]:
+            err.print(f"[yellow]{run.source}[/]: " + escape(f"[{p.type}] {p.message}"), highlight=False)
+        if len(run.problems) > 5:
+            err.print(f"[yellow]{run.source}[/]: … {len(run.problems) - 5} more problems in the report")
+    if report.duplicates:
+        out.print(f"{len(report.duplicates) // 2} cross-source duplicate pairs linked")
+    out.print(f"report: {report.path}")
+    return 0 if report.succeeded else 1
+
+
+@app.command()
+def harvest(
+    names: Annotated[list[str] | None, typer.Argument(help="Sources to harvest (default: all).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Ignore the last run: fetch everything again.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Harvest sources into the graph; exit 0 only when every source succeeded."""
+    try:
+        code = run_harvest(settings_for(home), names, full)
+    except FedcatError as exc:
+        fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="ttl, jsonld, rdf or nt.")] = "ttl",
+    output: Annotated[Path | None, typer.Option("--output", help="Write here instead of stdout.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Export the whole public catalogue as DCAT-AP 3."""
+    import sys
+
+    from catalogue.export import export_catalogue
+    from catalogue.store import open_store
+
+    try:
+        settings = settings_for(home)
+        store = open_store(settings, read_only=False)
+        data = export_catalogue(settings, store, fmt)
+        store.close()
+    except FedcatError as exc:
+        fail(exc)
+    if output:
+        output.write_bytes(data)
+        err.print(f"wrote {len(data)} bytes to {output}")
+    else:
+        sys.stdout.buffer.write(data)

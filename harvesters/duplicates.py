@@ -1,0 +1,106 @@
+"""Cross-source duplicate detection: records of different sources sharing an IRI, identifier or URL."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from catalogue.records import Record
+from catalogue.store import GraphStore
+from vocabularies.namespaces import DCAT, DCT, FEDCAT
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def normalise_url(value: str) -> str:
+    """Compare URLs loosely: no scheme, no `www.`, no fragment, no trailing slash, lower-case host."""
+    rest = _SCHEME.sub("", value.strip().split("#", 1)[0])
+    host, sep, path = rest.partition("/")
+    return (host.lower().removeprefix("www.") + sep + path).rstrip("/")
+
+
+def match_keys(record: Record) -> set[str]:
+    """The keys by which two records are the same dataset."""
+    keys = {"iri:" + normalise_url(record.dataset.value)}
+    dist_nodes = {t.object for t in record.triples if t.subject == record.dataset and t.predicate == DCAT.distribution}
+    for t in record.triples:
+        if t.subject == record.dataset:
+            value = t.object.value.strip() if isinstance(t.object, ox.Literal | ox.NamedNode) else ""
+            if t.predicate == DCT.identifier and value:
+                keys.add("id:" + value.lower())
+            elif t.predicate == DCAT.landingPage and isinstance(t.object, ox.NamedNode):
+                keys.add("url:" + normalise_url(t.object.value))
+        elif t.subject in dist_nodes and isinstance(t.object, ox.NamedNode) and _is_file_url(t):
+            keys.add("url:" + normalise_url(t.object.value))
+    return keys
+
+
+def _is_file_url(t: ox.Triple) -> bool:
+    """A download URL, or an access URL naming a file: shared API endpoints would match everything."""
+    if t.predicate == DCAT.downloadURL:
+        return True
+    if t.predicate != DCAT.accessURL:
+        return False
+    if not isinstance(t.object, ox.NamedNode):
+        return False
+    last = t.object.value.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return "." in last and not last.endswith((".html", ".htm", ".php", ".asp", ".aspx", ".jsp"))
+
+
+@dataclass
+class Duplicate:
+    """Two records of different sources that describe the same dataset."""
+
+    graph: str
+    source: str
+    other_graph: str
+    other_source: str
+    matched_on: list[str]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form for the run report."""
+        return self.__dict__.copy()
+
+
+DUPLICATE_KEYS_QUERY = """
+PREFIX fedcat: <https://w3id.org/fedcat/ns#>
+SELECT ?g ?source ?key WHERE { GRAPH ?g { ?g fedcat:source ?source ; fedcat:matchKey ?key } }"""
+
+
+def find_duplicates(store: GraphStore) -> list[Duplicate]:
+    """Every cross-source pair sharing a match key, each pair once per direction."""
+    by_key: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for row in store.select(DUPLICATE_KEYS_QUERY):
+        by_key[row["key"].value].add((row["g"].value, row["source"].value))
+    pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    sources: dict[str, str] = {}
+    for key, members in by_key.items():
+        if len({s for _, s in members}) < 2:
+            continue
+        for g, s in members:
+            sources[g] = s
+            for g2, s2 in members:
+                if s2 != s:
+                    pairs[(g, g2)].add(key)
+    return [Duplicate(g, sources[g], g2, sources[g2], sorted(keys)) for (g, g2), keys in sorted(pairs.items())]
+
+
+def duplicates_graph(base: str) -> str:
+    """The graph holding the duplicate links, rebuilt after every harvest."""
+    return f"{base}/graph/duplicates"
+
+
+def write_duplicates(store: GraphStore, base: str, duplicates: list[Duplicate]) -> None:
+    """Replace the duplicate links; records themselves are never touched."""
+    graph = duplicates_graph(base)
+    lines = []
+    g = ox.NamedNode(graph)
+    for d in duplicates:
+        a, b = ox.NamedNode(d.graph), ox.NamedNode(d.other_graph)
+        lines.append(f"{ox.Quad(a, FEDCAT.alsoListedIn, b, g)} .\n")
+        lines += [f"{ox.Quad(a, FEDCAT.matchedOn, ox.Literal(k), g)} .\n" for k in d.matched_on]
+    store.drop_graphs([graph])
+    store.load("".join(lines).encode())

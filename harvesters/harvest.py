@@ -1,0 +1,82 @@
+"""Harvest several sources in one go: each source's run, then duplicates, then the JSON run report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from catalogue.config import Settings, SourceConfig
+from catalogue.store import GraphStore
+from harvesters.duplicates import Duplicate, find_duplicates, write_duplicates
+from harvesters.http import Resolver, system_resolver
+from harvesters.run import SourceRun, harvest_source, now_iso
+
+
+@dataclass
+class HarvestReport:
+    """All runs of one `fedcat harvest`, as written to `<home>/runs/`."""
+
+    started: str
+    runs: list[SourceRun] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """True when every source succeeded."""
+        return all(r.succeeded for r in self.runs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "started": self.started,
+            "ended": now_iso(),
+            "succeeded": self.succeeded,
+            "runs": [r.to_dict() for r in self.runs],
+            "duplicates": [d.to_dict() for d in self.duplicates],
+        }
+
+
+def harvest_all(
+    settings: Settings,
+    store: GraphStore,
+    sources: list[SourceConfig],
+    *,
+    full: bool = False,
+    on_progress: Callable[[str, int, int | None], None] | None = None,
+    transport: httpx.BaseTransport | None = None,
+    resolver: Resolver = system_resolver,
+) -> HarvestReport:
+    """Harvest `sources` one after another (one writer per store), then link duplicates and save the report."""
+    report = HarvestReport(started=now_iso())
+    for source in sources:
+
+        def progress(done: int, total: int | None, name: str = source.name) -> None:
+            if on_progress:
+                on_progress(name, done, total)
+
+        report.runs.append(
+            harvest_source(
+                settings,
+                store,
+                source,
+                full=full,
+                on_progress=progress,
+                transport=transport,
+                resolver=resolver,
+            )
+        )
+    report.duplicates = find_duplicates(store)
+    write_duplicates(store, settings.base, report.duplicates)
+    store.flush()
+    settings.reports_path.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    report.path = settings.reports_path / f"harvest-{stamp}.json"
+    report.path.write_text(json.dumps(report.to_dict(), indent=2))
+    return report

@@ -1,0 +1,258 @@
+"""One harvest run of one source: gather, map, hash, write changed record graphs, withdraw, record PROV."""
+
+from __future__ import annotations
+
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pyoxigraph as ox
+
+from catalogue import registry
+from catalogue.config import Settings, SourceConfig
+from catalogue.errors import EmptyGather, FedcatError
+from catalogue.records import (
+    STORED_RECORDS_QUERY,
+    Record,
+    StoredRecord,
+    content_hash,
+    genid_prefix,
+    marker_triples,
+    nquads,
+    record_graph,
+    skolemize,
+    source_graph,
+)
+from catalogue.store import GraphStore
+from harvesters.base import HarvestContext, Problem, Progress, Seen
+from harvesters.duplicates import match_keys
+from harvesters.http import Fetcher, Resolver, system_resolver
+from harvesters.mapping.fixups import fix_profile
+from harvesters.mapping.normalise import normalise_record
+from harvesters.provenance import run_triples
+from harvesters.state import load_state, save_state
+
+ProgressCallback = Callable[[int, int | None], None]
+COUNTS = ("new", "updated", "unchanged", "withdrawn", "failed")
+
+
+def now_iso() -> str:
+    """The current UTC time as an xsd:dateTime lexical form."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class SourceRun:
+    """The outcome of harvesting one source: counts, problems and, when it failed, why."""
+
+    source: str
+    kind: str
+    run: str
+    started: str
+    ended: str = ""
+    status: str = "running"
+    complete: bool = False
+    duration_seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    problems: list[Problem] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the whole source was gathered without a fatal error."""
+        return self.status == "succeeded"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for the run report."""
+        data = {k: v for k, v in self.__dict__.items() if k != "problems"}
+        data["problems"] = [p.to_dict() for p in self.problems]
+        return data
+
+
+class _Writer:
+    """Buffers changed records and writes them in batches: content by bulk load, then markers atomically."""
+
+    def __init__(self, store: GraphStore, batch_size: int) -> None:
+        self.store = store
+        self.batch_size = batch_size
+        self.drop: list[str] = []
+        self.content: list[str] = []
+        self.markers: list[str] = []
+
+    def add(self, graph: str, triples: list[ox.Triple], markers: list[ox.Triple], replace: bool) -> None:
+        if replace:
+            self.drop.append(graph)
+        self.content.append(nquads(triples, graph))
+        self.markers.append(nquads(markers, graph))
+        if len(self.content) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.content:
+            return
+        # A kill between these steps leaves graphs without markers, which the next run drops and rewrites.
+        self.store.drop_graphs(self.drop)
+        self.store.bulk_load("".join(self.content).encode())
+        self.store.load("".join(self.markers).encode())
+        self.store.flush()
+        self.drop, self.content, self.markers = [], [], []
+
+
+def stored_records(store: GraphStore, source: str) -> dict[str, StoredRecord]:
+    """What the store holds for `source`, keyed by record key."""
+    rows = store.select(STORED_RECORDS_QUERY % ox.Literal(source))
+    return {
+        r["key"].value: StoredRecord(r["g"].value, r["key"].value, r["hash"].value, r["first"].value, r["id"].value)
+        for r in rows
+    }
+
+
+def harvest_source(
+    settings: Settings,
+    store: GraphStore,
+    source: SourceConfig,
+    *,
+    full: bool = False,
+    on_progress: ProgressCallback | None = None,
+    transport: httpx.BaseTransport | None = None,
+    resolver: Resolver = system_resolver,
+) -> SourceRun:
+    """Harvest one source into `store`; never raises for source problems, they go into the returned run."""
+    base = settings.base
+    started_clock = time.monotonic()
+    run = SourceRun(source.name, source.kind, f"{base}/run/{source.name}/{uuid.uuid4().hex}", now_iso())
+    state = load_state(settings.state_path, source.name)
+    fetcher = Fetcher(
+        settings.harvest,
+        allow_private_network=source.allow_private_network,
+        allow_file=True,  # sources come from the operator's own configuration
+        transport=transport,
+        resolver=resolver,
+    )
+    ctx = HarvestContext(
+        source=source,
+        limits=settings.harvest,
+        fetcher=fetcher,
+        since=None if full else state.get("last_success"),
+        state={} if full else dict(state.get("harvester", {})),
+        base=base,
+    )
+    stored = stored_records(store, source.name)
+    _drop_half_written(store, base, source.name, {s.graph for s in stored.values()})
+    writer = _Writer(store, settings.harvest.batch_size)
+    seen: set[str] = set()
+    harvester: Any = None
+    try:
+        harvester = registry.get("harvester", source.kind)(ctx)
+        for event in harvester.harvest():
+            if isinstance(event, Record):
+                _take(event, run, stored, seen, writer, base, source)
+            elif isinstance(event, Seen):
+                if event.key in stored:
+                    seen.add(event.key)
+                    run.counts["unchanged"] += 1
+            elif isinstance(event, Problem):
+                run.problems.append(event)
+                if event.type not in ("repeated-page",):
+                    run.counts["failed"] += 1
+            elif isinstance(event, Progress) and on_progress:
+                on_progress(event.done, event.total)
+        writer.flush()
+        run.complete = bool(harvester.complete)
+        run.status = "succeeded"
+    except FedcatError as exc:
+        run.status, run.error = "failed", exc.to_dict()
+    except Exception as exc:  # a bug must not take the other sources down; it is reported, not hidden
+        run.status = "failed"
+        run.error = {
+            "type": "internal-error",
+            "title": "Harvester crashed",
+            "status": 500,
+            "detail": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(limit=8),
+        }
+    finally:
+        fetcher.close()
+    if run.status == "failed":
+        try:
+            writer.flush()  # records from the pages that did succeed are valid and newer
+        except Exception as exc:
+            run.problems.append(Problem("write-error", "Could not write records", str(exc)))
+    if run.succeeded and run.complete and stored and not seen:
+        # Zero records from a source that had some is far likelier a broken portal than an emptied one.
+        run.status = "failed"
+        run.error = EmptyGather(
+            f"{source.name} listed no records at all, but {len(stored)} are stored; "
+            "nothing was withdrawn (remove the source to withdraw them)"
+        ).to_dict()
+    if run.succeeded and run.complete:
+        gone = [s.graph for k, s in stored.items() if k not in seen]
+        store.drop_graphs(gone)
+        run.counts["withdrawn"] = len(gone)
+    run.ended = now_iso()
+    run.duration_seconds = round(time.monotonic() - started_clock, 3)
+    extra = getattr(harvester, "source_triples", [])
+    graph = source_graph(base, source.name)
+    store.load(nquads(run_triples(base, source, run, extra), graph).encode())
+    store.flush()
+    new_state: dict[str, Any] = dict(state)
+    if run.succeeded:
+        new_state["last_success"] = run.started
+        new_state["harvester"] = ctx.state
+    save_state(settings.state_path, source.name, new_state)
+    return run
+
+
+def _take(
+    record: Record,
+    run: SourceRun,
+    stored: dict[str, StoredRecord],
+    seen: set[str],
+    writer: _Writer,
+    base: str,
+    source: SourceConfig,
+) -> None:
+    if record.key in seen:
+        run.problems.append(
+            Problem(
+                "duplicate-in-source",
+                "Record listed twice",
+                f"record {record.key} appeared twice in one run; the first was kept",
+                record=record.key,
+            )
+        )
+        return
+    seen.add(record.key)
+    graph = record_graph(base, source.name, record.key)
+    prefix = genid_prefix(graph)
+    record.triples = fix_profile(normalise_record(skolemize(record.triples, prefix)), prefix)
+    record.restricted = record.restricted or source.visibility == "restricted"
+    chash = content_hash(record.triples) + ("r" if record.restricted else "")
+    old = stored.get(record.key)
+    if old is not None and old.content_hash == chash:
+        run.counts["unchanged"] += 1
+        return
+    record.match_keys = match_keys(record)
+    changed = now_iso()
+    markers = marker_triples(
+        graph,
+        source=source.name,
+        record=record,
+        chash=chash,
+        first_harvested=old.first_harvested if old else changed,
+        changed_at=changed,
+        run=run.run,
+    )
+    writer.add(graph, record.triples, markers, replace=old is not None)
+    run.counts["updated" if old else "new"] += 1
+
+
+def _drop_half_written(store: GraphStore, base: str, source: str, complete: set[str]) -> None:
+    """Graphs of this source without a marker were cut short by a crash: drop them so they are rewritten."""
+    prefix = f"{base}/graph/record/{source}/"
+    store.drop_graphs([g for g in store.named_graphs(prefix) if g not in complete])
