@@ -77,6 +77,7 @@ def remove(
     """Remove a source from fedcat.toml and withdraw its records from the graph."""
     from catalogue.nodehome import remove_source
     from catalogue.records import source_graph
+    from catalogue.snapshots import publish
     from catalogue.store import open_store
 
     try:
@@ -90,6 +91,7 @@ def remove(
                 source_graph(settings.base, name),
             ]
             store.drop_graphs(graphs)
+            publish(settings, store)
             store.close()
             (settings.state_path / f"{name}.json").unlink(missing_ok=True)
             out.print(f"removed source {name} and withdrew {len(graphs) - 1} records")

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from catalogue.config import Settings, SourceConfig
+from catalogue.snapshots import publish
 from catalogue.store import GraphStore
 from harvesters.duplicates import Duplicate, find_duplicates, write_duplicates
 from harvesters.http import Resolver, system_resolver
@@ -74,7 +75,7 @@ def harvest_all(
         )
     report.duplicates = find_duplicates(store)
     write_duplicates(store, settings.base, report.duplicates)
-    store.flush()
+    publish(settings, store)
     settings.reports_path.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     report.path = settings.reports_path / f"harvest-{stamp}.json"

@@ -549,6 +549,22 @@ def test_scheming_publisher_uri_and_publisher_uri_extra():
     assert g.path(g.ds, DCT.publisher, FOAF.name) == {"Org"}
 
 
+def test_spatial_place_name_series_membership_and_identifier_fallbacks():
+    g = mapped(
+        {
+            "id": "p",
+            "title": "T",
+            "spatial": "Switzerland",
+            "in_series": ["s-1"],
+            "extras": [{"key": "guid", "value": "g-1"}],
+        }
+    )
+    assert g.path(g.ds, DCT.spatial, SKOS.prefLabel) == {"Switzerland"}
+    assert g.objects(g.ds, DCAT.inSeries) == [ox.NamedNode(f"{SITE}/dataset/s-1")]
+    assert g.objects(g.ds, DCT.identifier) == [lit("g-1")]
+    assert mapped({"id": "p", "title": "T"}).objects(ox.NamedNode(f"{SITE}/dataset/p"), DCT.identifier) == [lit("p")]
+
+
 def test_package_licence_without_resources_stays_on_the_dataset():
     g = mapped({"id": "p", "title": "T", "license_id": "cc-by", "resources": []})
     assert g.objects(g.ds, DCT.license) == [lit("cc-by")]

@@ -11,7 +11,8 @@ from catalogue import __version__
 from catalogue.api.errors import install_error_handlers
 from catalogue.api.routers import catalog, service
 from catalogue.config import Settings
-from catalogue.store import GraphStore, open_store
+from catalogue.snapshots import SnapshotStore
+from catalogue.store import GraphStore
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
@@ -19,13 +20,9 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = store is None
-        app.state.store = open_store(settings) if owned else store
-        try:
-            yield
-        finally:
-            if owned:
-                app.state.store.close()
+        # The web process only reads: it serves the newest snapshot, so harvests never wait for it.
+        app.state.store = SnapshotStore(settings) if store is None else store
+        yield
 
     app = FastAPI(
         title="fedcat",

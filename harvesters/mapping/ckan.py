@@ -131,8 +131,8 @@ def map_package(package: dict[str, Any], site_url: str) -> Record:
             out.raws(ds, predicate, value)
     if "in_series" in f:
         for series in values(f["in_series"]):
-            # ckanext-dataset-series keeps the series' package ids
-            out.add(ds, DCAT.inSeries, iri(series) or site_iri(site, "dataset", str(series)))
+            if isinstance(series, str):  # ckanext-dataset-series keeps the series' package ids
+                out.add(ds, DCAT.inSeries, iri(series) or site_iri(site, "dataset", series))
     for key, predicate in _RAW_SINGLE:
         value = f.get(key)
         if value is not None:

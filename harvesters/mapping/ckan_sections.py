@@ -94,12 +94,12 @@ def extensions(out: Out, ds: Subject, f: dict[str, Any]) -> None:
         out.raw(node, OA.motivatedBy, item.get("motivated_by"))
 
 
-def groups(out: Out, ds: Subject, groups: Any, site: str) -> None:
+def groups(out: Out, ds: Subject, items: Any, site: str) -> None:
     """CKAN groups as dct:subject skos:Concepts named by the source's group page. ckanext-dcat drops
     them; dcat:theme stays for the `theme` field, which normalisation maps to EU data themes."""
-    if not isinstance(groups, list):
+    if not isinstance(items, list):
         return
-    for g in groups:
+    for g in items:
         if not isinstance(g, dict):
             continue
         name = text(g.get("name"))

@@ -1,0 +1,140 @@
+"""Consistent read-only snapshots of the graph store for the web process.
+
+Oxigraph allows one writer per directory, and reading a directory another process writes is undefined. So
+writers (`fedcat harvest`, the worker, quality runs) publish a RocksDB checkpoint (hard links: cheap) after
+each batch of changes, and `fedcat serve` reads the newest checkpoint, reopening when a newer one appears.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from catalogue.config import Settings
+from catalogue.store import GraphStore, OxigraphStore, Row, open_store
+
+KEEP = 3  # readers may still hold an older snapshot open for a moment
+
+
+def snapshots_dir(settings: Settings) -> Path:
+    """Where snapshots live: `<home>/snapshots/`."""
+    return settings.home / "snapshots"
+
+
+def publish(settings: Settings, store: GraphStore) -> Path | None:
+    """Checkpoint the writer's store and make it the current snapshot; returns its path."""
+    if not isinstance(store, OxigraphStore) or store.path is None:
+        return None  # a remote store needs no snapshots: its server serves readers itself
+    folder = snapshots_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns()}"
+    store.flush()
+    store.raw.backup(str(folder / name))
+    tmp = folder / "CURRENT.tmp"
+    tmp.write_text(name)
+    os.replace(tmp, folder / "CURRENT")
+    old = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.name)[:-KEEP]
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+    return folder / name
+
+
+def current(settings: Settings) -> Path | None:
+    """The current snapshot, if any was published."""
+    pointer = snapshots_dir(settings) / "CURRENT"
+    try:
+        path = snapshots_dir(settings) / pointer.read_text().strip()
+    except OSError:
+        return None
+    return path if path.is_dir() else None
+
+
+def ensure_snapshot(settings: Settings) -> Path:
+    """The current snapshot, publishing one from the store first when there is none yet."""
+    path = current(settings)
+    if path is None:
+        store = open_store(settings)
+        try:
+            path = publish(settings, store)
+        finally:
+            store.close()
+    assert path is not None
+    return path
+
+
+class SnapshotStore:
+    """A read-only `GraphStore` over the newest snapshot; `refresh()` switches to a newer one."""
+
+    def __init__(self, settings: Settings, check_every: float = 1.0) -> None:
+        self.settings = settings
+        self.check_every = check_every
+        self._lock = threading.Lock()
+        self._path = ensure_snapshot(settings)
+        self._store = OxigraphStore(self._path, read_only=True)
+        self._checked = time.monotonic()
+
+    @property
+    def snapshot(self) -> Path:
+        """The snapshot being served."""
+        return self._path
+
+    def refresh(self) -> bool:
+        """Reopen on the newest snapshot if one appeared since the last check; True when it switched."""
+        now = time.monotonic()
+        if now - self._checked < self.check_every:
+            return False
+        self._checked = now
+        newest = current(self.settings)
+        if newest is None or newest == self._path:
+            return False
+        with self._lock:
+            self._store = OxigraphStore(newest, read_only=True)
+            self._path = newest
+        return True
+
+    @property
+    def current_store(self) -> OxigraphStore:
+        """The store of the snapshot served now (hold on to it for one request)."""
+        self.refresh()
+        return self._store
+
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store of the current snapshot."""
+        return self.current_store.raw
+
+    def bulk_load(self, nquads: bytes) -> None:
+        raise PermissionError("the serving store is read-only")
+
+    def load(self, nquads: bytes) -> None:
+        raise PermissionError("the serving store is read-only")
+
+    def drop_graphs(self, graphs: Iterable[str]) -> None:
+        raise PermissionError("the serving store is read-only")
+
+    def named_graphs(self, prefix: str = "") -> Iterator[str]:
+        return self.current_store.named_graphs(prefix)
+
+    def select(self, query: str) -> list[Row]:
+        return self.current_store.select(query)
+
+    def construct(self, query: str) -> list[ox.Triple]:
+        return self.current_store.construct(query)
+
+    def graph_triples(self, graph: str) -> list[ox.Triple]:
+        return self.current_store.graph_triples(graph)
+
+    def quad_count(self) -> int:
+        return self.current_store.quad_count()
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,107 @@
+"""The HTTP service: health, version, the paged DCAT-AP catalogue, errors, and serving while harvesting."""
+
+from __future__ import annotations
+
+import time
+
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+
+from catalogue.api import create_app
+from catalogue.config import load_settings
+from tests.shacl_check import DCAT_AP_301_BASE, violations
+
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+
+
+def catalogue_ttl(n: int) -> str:
+    head = "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+    return head + "\n".join(
+        f'<https://data.example.lu/ds/{i:03d}> a dcat:Dataset ; dct:title "Dataset {i}"@en ; '
+        f'dct:description "About {i}"@en .'
+        for i in range(n)
+    )
+
+
+@pytest.fixture
+def node(cli, home, tmp_path):
+    source = tmp_path / "catalogue.ttl"
+    source.write_text(catalogue_ttl(25))
+    cli("sources", "add", "home", "--kind", "dcat", "--url", source.as_uri())
+    assert cli("harvest").exit_code == 0
+    return source
+
+
+@pytest.fixture
+def client(node, home):
+    with TestClient(create_app(load_settings(home))) as c:
+        yield c
+
+
+def test_health_and_version(client):
+    assert client.get("/healthz").json()["store"]["status"] == "ok"
+    assert client.get("/api/version").json()["name"] == "fedcat"
+    assert client.get("/docs").status_code == 200
+
+
+def test_catalogue_pages_with_hydra(client):
+    seen = set()
+    url = "/catalog.ttl?page=1&page_size=10"
+    pages = 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+        triples = list(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+        seen |= {t.subject.value for t in triples if t.object.value == "http://www.w3.org/ns/dcat#Dataset"}
+        nxt = [t.object.value for t in triples if t.predicate.value == HYDRA + "next"]
+        total = [t.object.value for t in triples if t.predicate.value == HYDRA + "totalItems"]
+        assert total == ["25"]
+        url = nxt[0].replace("http://testserver", "") if nxt else None
+        pages += 1
+    assert pages == 3 and len(seen) == 25
+
+
+def test_catalogue_page_conforms(client, reference):
+    body = client.get("/catalog.ttl?page=2&page_size=10").content
+    assert violations(body, reference / DCAT_AP_301_BASE) == []
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/n-triples", "application/n-triples"),
+        ("text/turtle;q=0.5, application/ld+json;q=0.9", "application/ld+json"),
+        ("*/*", "text/turtle"),
+    ],
+)
+def test_catalogue_content_negotiation(client, accept, media):
+    response = client.get("/catalog", headers={"Accept": accept})
+    assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+
+
+def test_errors_have_one_json_shape(client):
+    for url, status, slug in [
+        ("/catalog", 406, "not-acceptable"),
+        ("/catalog.xls", 406, "not-acceptable"),
+        ("/catalog.ttl?page_size=5000", 422, "invalid-request"),
+        ("/nope", 404, "not-found"),
+    ]:
+        response = client.get(url, headers={"Accept": "image/png"} if url == "/catalog" else {})
+        assert response.status_code == status
+        body = response.json()
+        assert body["type"] == slug and body["status"] == status and body["detail"]
+
+
+def test_harvest_while_serving_shows_up_after_the_next_snapshot(node, home, cli):
+    settings = load_settings(home)
+    with TestClient(create_app(settings)) as client:
+        client.app.state.store.check_every = 0
+        before = client.get("/catalog.nt?page_size=1000").text
+        node.write_text(catalogue_ttl(30))
+        assert cli("harvest").exit_code == 0  # the writer is not blocked by the server
+        time.sleep(0.01)
+        after = client.get("/catalog.nt?page_size=1000").text
+    assert "ds/029" not in before and "ds/029" in after
