@@ -73,10 +73,11 @@ def init(home: HomeOption = None) -> None:
 
 
 from catalogue import cli_harvest as _cli_harvest  # noqa: E402  (registers commands on `app`)
+from catalogue import cli_search as _cli_search  # noqa: E402
 from catalogue import cli_serve as _cli_serve  # noqa: E402
 from catalogue import cli_sources as _cli_sources  # noqa: E402
 
-__all__ = ["_cli_harvest", "_cli_serve", "_cli_sources", "app", "main"]
+__all__ = ["_cli_harvest", "_cli_search", "_cli_serve", "_cli_sources", "app", "main"]
 
 
 def main() -> None:

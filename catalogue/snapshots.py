@@ -3,6 +3,10 @@
 Oxigraph allows one writer per directory, and reading a directory another process writes is undefined. So
 writers (`fedcat harvest`, the worker, quality runs) publish a RocksDB checkpoint (hard links: cheap) after
 each batch of changes, and `fedcat serve` reads the newest checkpoint, reopening when a newer one appears.
+
+Each publication has two checkpoints: `<n>` with everything, and `<n>-public` with the restricted records
+dropped. Anonymous readers (search, pages, export, SPARQL) only ever open the public one, so restricted
+metadata cannot reach them whatever query they send.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import pyoxigraph as ox
 from catalogue.config import Settings
 from catalogue.store import GraphStore, OxigraphStore, Row, open_store
 
-KEEP = 3  # readers may still hold an older snapshot open for a moment
+KEEP = 6  # three publications (full + public): readers may still hold an older one for a moment
+RESTRICTED_GRAPHS = """SELECT ?g WHERE { GRAPH ?g { ?g <https://w3id.org/fedcat/ns#visibility> "restricted" } }"""
 
 
 def snapshots_dir(settings: Settings) -> Path:
@@ -36,34 +41,41 @@ def publish(settings: Settings, store: GraphStore) -> Path | None:
     name = f"{time.time_ns()}"
     store.flush()
     store.raw.backup(str(folder / name))
+    store.raw.backup(str(folder / f"{name}-public"))
+    public = OxigraphStore(folder / f"{name}-public")
+    try:
+        restricted = [r["g"].value for r in public.select(RESTRICTED_GRAPHS)]
+        public.drop_graphs(restricted)
+    finally:
+        public.close()
     tmp = folder / "CURRENT.tmp"
     tmp.write_text(name)
     os.replace(tmp, folder / "CURRENT")
-    old = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.name)[:-KEEP]
+    old = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: int(p.name.split("-")[0]))[:-KEEP]
     for path in old:
         shutil.rmtree(path, ignore_errors=True)
     return folder / name
 
 
-def current(settings: Settings) -> Path | None:
-    """The current snapshot, if any was published."""
+def current(settings: Settings, public: bool = True) -> Path | None:
+    """The current snapshot (its public projection unless `public` is False), if any was published."""
     pointer = snapshots_dir(settings) / "CURRENT"
     try:
-        path = snapshots_dir(settings) / pointer.read_text().strip()
+        path = snapshots_dir(settings) / (pointer.read_text().strip() + ("-public" if public else ""))
     except OSError:
         return None
     return path if path.is_dir() else None
 
 
-def ensure_snapshot(settings: Settings) -> Path:
+def ensure_snapshot(settings: Settings, public: bool = True) -> Path:
     """The current snapshot, publishing one from the store first when there is none yet."""
-    path = current(settings)
-    if path is None:
+    if current(settings, public) is None:
         store = open_store(settings)
         try:
-            path = publish(settings, store)
+            publish(settings, store)
         finally:
             store.close()
+    path = current(settings, public)
     assert path is not None
     return path
 
@@ -71,11 +83,12 @@ def ensure_snapshot(settings: Settings) -> Path:
 class SnapshotStore:
     """A read-only `GraphStore` over the newest snapshot; `refresh()` switches to a newer one."""
 
-    def __init__(self, settings: Settings, check_every: float = 1.0) -> None:
+    def __init__(self, settings: Settings, *, public: bool = True, check_every: float = 1.0) -> None:
         self.settings = settings
+        self.public = public
         self.check_every = check_every
         self._lock = threading.Lock()
-        self._path = ensure_snapshot(settings)
+        self._path = ensure_snapshot(settings, public)
         self._store = OxigraphStore(self._path, read_only=True)
         self._checked = time.monotonic()
 
@@ -90,7 +103,7 @@ class SnapshotStore:
         if now - self._checked < self.check_every:
             return False
         self._checked = now
-        newest = current(self.settings)
+        newest = current(self.settings, self.public)
         if newest is None or newest == self._path:
             return False
         with self._lock:

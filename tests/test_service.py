@@ -105,3 +105,22 @@ def test_harvest_while_serving_shows_up_after_the_next_snapshot(node, home, cli)
         time.sleep(0.01)
         after = client.get("/catalog.nt?page_size=1000").text
     assert "ds/029" not in before and "ds/029" in after
+
+
+def test_restricted_records_never_reach_anonymous_callers(cli, home, tmp_path):
+    secret = tmp_path / "secret.ttl"
+    secret.write_text(catalogue_ttl(3).replace('"Dataset ', '"Secret register '))
+    public = tmp_path / "public.ttl"
+    public.write_text(catalogue_ttl(2).replace("data.example.lu", "open.example.lu"))
+    cli("sources", "add", "secret", "--kind", "dcat", "--url", secret.as_uri(), "--restricted")
+    cli("sources", "add", "open", "--kind", "dcat", "--url", public.as_uri())
+    assert cli("harvest").exit_code == 0
+    with TestClient(create_app(load_settings(home))) as client:
+        for fmt in ("ttl", "nt", "jsonld", "rdf"):
+            body = client.get(f"/catalog.{fmt}?page_size=1000").text
+            assert "Secret register" not in body and "open.example.lu" in body
+        assert "Secret register" in "".join(str(t) for t in client.app.state.full_store.construct(
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))
+    out = tmp_path / "export.ttl"
+    assert cli("export", "--output", str(out)).exit_code == 0
+    assert "Secret register" not in out.read_text()

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from catalogue import __version__
 from catalogue.api.errors import install_error_handlers
-from catalogue.api.routers import catalog, service
+from catalogue.api.routers import catalog, datasets, search, service, sparql
 from catalogue.config import Settings
 from catalogue.snapshots import SnapshotStore
 from catalogue.store import GraphStore
@@ -21,7 +21,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The web process only reads: it serves the newest snapshot, so harvests never wait for it.
-        app.state.store = SnapshotStore(settings) if store is None else store
+        app.state.store = SnapshotStore(settings) if store is None else store  # public records only
+        app.state.full_store = SnapshotStore(settings, public=False) if store is None else store
         yield
 
     app = FastAPI(
@@ -34,4 +35,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(service.router)
     app.include_router(catalog.router)
+    app.include_router(search.router)
+    app.include_router(datasets.router)
+    app.include_router(sparql.router)
     return app

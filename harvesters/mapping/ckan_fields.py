@@ -1,4 +1,4 @@
-"""Value coercion for the CKAN mapping: IRIs, raw values, lists, texts, dates, numbers and geometries.
+"""Value coercion for the CKAN mapping: IRIs, raw values, lists, texts, dates and numbers.
 
 Every helper takes whatever a CKAN API or dump may hold (str, number, list, dict, JSON-encoded
 string, None) and returns a pyoxigraph term, a list of them, or None: none of them raises on bad
