@@ -61,6 +61,9 @@ class SourceRun:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     problems: list[Problem] = field(default_factory=list)
     error: dict[str, Any] | None = None
+    # Record graphs this run wrote or dropped: what the search index must update (not in the JSON report).
+    changed: list[str] = field(default_factory=list, repr=False)
+    withdrawn: list[str] = field(default_factory=list, repr=False)
 
     @property
     def succeeded(self) -> bool:
@@ -69,7 +72,7 @@ class SourceRun:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for the run report."""
-        data = {k: v for k, v in self.__dict__.items() if k != "problems"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("problems", "changed", "withdrawn")}
         data["problems"] = [p.to_dict() for p in self.problems]
         return data
 
@@ -194,6 +197,7 @@ def harvest_source(
         gone = [s.graph for k, s in stored.items() if k not in seen]
         store.drop_graphs(gone)
         run.counts["withdrawn"] = len(gone)
+        run.withdrawn = gone
     run.ended = now_iso()
     run.duration_seconds = round(time.monotonic() - started_clock, 3)
     extra = getattr(harvester, "source_triples", [])
@@ -249,6 +253,7 @@ def _take(
         run=run.run,
     )
     writer.add(graph, record.triples, markers, replace=old is not None)
+    run.changed.append(graph)
     run.counts["updated" if old else "new"] += 1
 
 
