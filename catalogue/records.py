@@ -52,35 +52,47 @@ def dataset_id(source: str, dataset_iri: str) -> str:
 
 def content_hash(triples: Iterable[ox.Triple]) -> str:
     """A hash of the record's triples, independent of their order (blank nodes must be skolemised first)."""
-    lines = sorted(str(t) for t in triples)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return lines_hash([str(t) for t in triples])
+
+
+def lines_hash(lines: list[str]) -> str:
+    """`content_hash` of triples already written as N-Triples lines (without the final dot)."""
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+def lines_to_nquads(lines: list[str], graph: str) -> str:
+    """N-Quads text placing N-Triples lines (without the final dot) in `graph`."""
+    suffix = f" <{graph}> .\n"
+    return suffix.join(lines) + suffix if lines else ""
 
 
 def skolemize(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
     """Replace blank nodes by IRIs under `prefix`, named by their content, so equal records hash equal."""
-    bnodes = {t.subject for t in triples if isinstance(t.subject, ox.BlankNode)}
-    bnodes |= {t.object for t in triples if isinstance(t.object, ox.BlankNode)}
-    if not bnodes:
+    blank = ox.BlankNode
+    touching = [t for t in triples if type(t.subject) is blank or type(t.object) is blank]
+    if not touching:
         return triples
     out_edges: dict[ox.BlankNode, list[ox.Triple]] = defaultdict(list)
     in_edges: dict[ox.BlankNode, list[ox.Triple]] = defaultdict(list)
-    for t in triples:
+    for t in touching:
         if isinstance(t.subject, ox.BlankNode):
             out_edges[t.subject].append(t)
         if isinstance(t.object, ox.BlankNode):
             in_edges[t.object].append(t)
+    bnodes = set(out_edges) | set(in_edges)
     # Signature refinement (as in canonical labelling): a node's label depends on its own
     # triples and, after each round, on its neighbours' labels.
     labels = {b: "" for b in bnodes}
-    for _ in range(3):
+    text = {t: (str(t.predicate), str(t.subject), str(t.object)) for t in touching}
+    for _ in range(2):
         new: dict[ox.BlankNode, str] = {}
         for b in bnodes:
             parts = [
-                f">{t.predicate}|{labels[t.object] if isinstance(t.object, ox.BlankNode) else t.object}"
+                f">{text[t][0]}|{labels[t.object] if isinstance(t.object, ox.BlankNode) else text[t][2]}"
                 for t in out_edges[b]
             ]
             parts += [
-                f"<{t.predicate}|{labels[t.subject] if isinstance(t.subject, ox.BlankNode) else t.subject}"
+                f"<{text[t][0]}|{labels[t.subject] if isinstance(t.subject, ox.BlankNode) else text[t][1]}"
                 for t in in_edges[b]
             ]
             new[b] = _digest(*sorted(parts), size=16)
@@ -95,7 +107,8 @@ def skolemize(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
     def swap(term: Term) -> Term:
         return names[term] if isinstance(term, ox.BlankNode) else term
 
-    return [ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in triples]  # type: ignore[arg-type]
+    renamed = {t: ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in touching}  # type: ignore[arg-type]
+    return [renamed.get(t, t) for t in triples]
 
 
 def genid_prefix(graph: str) -> str:
@@ -105,8 +118,7 @@ def genid_prefix(graph: str) -> str:
 
 def nquads(triples: Iterable[ox.Triple], graph: str) -> str:
     """N-Quads text of `triples` placed in `graph`."""
-    g = ox.NamedNode(graph)
-    return "".join(f"{ox.Quad(t.subject, t.predicate, t.object, g)} .\n" for t in triples)
+    return lines_to_nquads([str(t) for t in triples], graph)
 
 
 @dataclass(frozen=True)

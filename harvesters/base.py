@@ -60,6 +60,7 @@ class HarvestContext:
     since: str | None = None  # ISO time of the last successful run, for incremental harvests
     state: dict[str, object] = field(default_factory=dict)  # the harvester's own cache between runs
     base: str = ""
+    known: set[str] = field(default_factory=set)  # keys of this source's records already in the store
 
 
 class Harvester(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,10 @@ class DcatHarvester:
             fetched = self.ctx.fetcher.get(
                 url, accept=ACCEPT, etag=cached.get("etag"), last_modified=cached.get("last_modified")
             )
-            if fetched.not_modified and "keys" in cached:
+            digest = hashlib.sha256(fetched.content).hexdigest() if not fetched.not_modified else None
+            # A 304, or the very same bytes as last time (servers without validators, file:// sources).
+            unchanged = fetched.not_modified or digest == cached.get("sha256")
+            if "keys" in cached and unchanged and self.ctx.known.issuperset(cached["keys"]):
                 for key in cached["keys"]:
                     yield Seen(key)
                 done += len(cached["keys"])
@@ -85,6 +89,7 @@ class DcatHarvester:
                 "keys": keys,
                 "next": nxt,
                 "total": total,
+                "sha256": digest,
             }
             done += len(keys)
             yield Progress(done, total)

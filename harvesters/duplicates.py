@@ -24,18 +24,25 @@ def normalise_url(value: str) -> str:
 
 def match_keys(record: Record) -> set[str]:
     """The keys by which two records are the same dataset."""
-    keys = {"iri:" + normalise_url(record.dataset.value)}
-    dist_nodes = {t.object for t in record.triples if t.subject == record.dataset and t.predicate == DCAT.distribution}
+    dataset = record.dataset
+    keys = {"iri:" + normalise_url(dataset.value)}
+    identifier, landing, distribution = DCT.identifier, DCAT.landingPage, DCAT.distribution
+    dist_nodes = {t.object for t in record.triples if t.predicate == distribution and t.subject == dataset}
     for t in record.triples:
-        if t.subject == record.dataset:
-            value = t.object.value.strip() if isinstance(t.object, ox.Literal | ox.NamedNode) else ""
-            if t.predicate == DCT.identifier and value:
-                keys.add("id:" + value.lower())
-            elif t.predicate == DCAT.landingPage and isinstance(t.object, ox.NamedNode):
+        p = t.predicate
+        if p in _URL_PREDICATES and t.subject in dist_nodes and isinstance(t.object, ox.NamedNode):
+            if _is_file_url(t):
                 keys.add("url:" + normalise_url(t.object.value))
-        elif t.subject in dist_nodes and isinstance(t.object, ox.NamedNode) and _is_file_url(t):
-            keys.add("url:" + normalise_url(t.object.value))
+        elif (p == identifier or p == landing) and t.subject == dataset:
+            obj = t.object
+            if p == identifier and isinstance(obj, ox.Literal | ox.NamedNode) and obj.value.strip():
+                keys.add("id:" + obj.value.strip().lower())
+            elif p == landing and isinstance(obj, ox.NamedNode):
+                keys.add("url:" + normalise_url(obj.value))
     return keys
+
+
+_URL_PREDICATES = {DCAT.downloadURL, DCAT.accessURL}
 
 
 def _is_file_url(t: ox.Triple) -> bool:
@@ -65,9 +72,14 @@ class Duplicate:
         return self.__dict__.copy()
 
 
+# Let the store find the shared keys: only clusters come back to Python, not every record's keys.
 DUPLICATE_KEYS_QUERY = """
 PREFIX fedcat: <https://w3id.org/fedcat/ns#>
-SELECT ?g ?source ?key WHERE { GRAPH ?g { ?g fedcat:source ?source ; fedcat:matchKey ?key } }"""
+SELECT ?g ?source ?key WHERE {
+  { SELECT ?key WHERE { GRAPH ?h { ?h fedcat:source ?s ; fedcat:matchKey ?key } }
+    GROUP BY ?key HAVING (COUNT(DISTINCT ?s) > 1) }
+  GRAPH ?g { ?g fedcat:source ?source ; fedcat:matchKey ?key }
+}"""
 
 
 def find_duplicates(store: GraphStore) -> list[Duplicate]:

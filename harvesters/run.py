@@ -6,6 +6,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,8 +21,9 @@ from catalogue.records import (
     STORED_RECORDS_QUERY,
     Record,
     StoredRecord,
-    content_hash,
     genid_prefix,
+    lines_hash,
+    lines_to_nquads,
     marker_triples,
     nquads,
     record_graph,
@@ -78,7 +80,13 @@ class SourceRun:
 
 
 class _Writer:
-    """Buffers changed records and writes them in batches: content by bulk load, then markers atomically."""
+    """Buffers changed records and writes them in batches on a background thread.
+
+    Each batch: drop replaced graphs, bulk-load the content, then bulk-load the provenance markers. Oxigraph
+    releases the GIL while loading, so mapping the next batch overlaps writing this one; at most one batch
+    waits, which bounds memory. A kill between the steps leaves graphs without markers, which the next run
+    drops and rewrites (a bulk load ingests its files in one RocksDB call, so markers are not cut in half).
+    """
 
     def __init__(self, store: GraphStore, batch_size: int) -> None:
         self.store = store
@@ -86,24 +94,45 @@ class _Writer:
         self.drop: list[str] = []
         self.content: list[str] = []
         self.markers: list[str] = []
+        self._pending: Future[None] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fedcat-writer")
 
-    def add(self, graph: str, triples: list[ox.Triple], markers: list[ox.Triple], replace: bool) -> None:
+    def add(self, graph: str, content: str, markers: list[ox.Triple], replace: bool) -> None:
         if replace:
             self.drop.append(graph)
-        self.content.append(nquads(triples, graph))
+        self.content.append(content)
         self.markers.append(nquads(markers, graph))
         if len(self.content) >= self.batch_size:
-            self.flush()
+            self._submit()
 
-    def flush(self) -> None:
+    def _submit(self) -> None:
         if not self.content:
             return
-        # A kill between these steps leaves graphs without markers, which the next run drops and rewrites.
-        self.store.drop_graphs(self.drop)
-        self.store.bulk_load("".join(self.content).encode())
-        self.store.load("".join(self.markers).encode())
-        self.store.flush()
+        batch = (self.drop, "".join(self.content).encode(), "".join(self.markers).encode())
         self.drop, self.content, self.markers = [], [], []
+        self.wait()  # one batch in flight at a time keeps writes in order and memory bounded
+        self._pending = self._pool.submit(self._write, *batch)
+
+    def _write(self, drop: list[str], content: bytes, markers: bytes) -> None:
+        self.store.drop_graphs(drop)
+        self.store.bulk_load(content)
+        self.store.bulk_load(markers)
+
+    def wait(self) -> None:
+        """Wait for the batch in flight; re-raises its error."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def flush(self) -> None:
+        """Write everything buffered and wait until it is durable."""
+        self._submit()
+        self.wait()
+        self.store.flush()
+
+    def close(self) -> None:
+        """Stop the writer thread (after `flush`)."""
+        self._pool.shutdown(wait=True)
 
 
 def stored_records(store: GraphStore, source: str) -> dict[str, StoredRecord]:
@@ -146,6 +175,7 @@ def harvest_source(
         base=base,
     )
     stored = stored_records(store, source.name)
+    ctx.known = set(stored)
     _drop_half_written(store, base, source.name, {s.graph for s in stored.values()})
     writer = _Writer(store, settings.harvest.batch_size)
     seen: set[str] = set()
@@ -186,6 +216,7 @@ def harvest_source(
             writer.flush()  # records from the pages that did succeed are valid and newer
         except Exception as exc:
             run.problems.append(Problem("write-error", "Could not write records", str(exc)))
+    writer.close()
     if run.succeeded and run.complete and stored and not seen:
         # Zero records from a source that had some is far likelier a broken portal than an emptied one.
         run.status = "failed"
@@ -236,7 +267,8 @@ def _take(
     prefix = genid_prefix(graph)
     record.triples = fix_profile(normalise_record(skolemize(record.triples, prefix)), prefix)
     record.restricted = record.restricted or source.visibility == "restricted"
-    chash = content_hash(record.triples) + ("r" if record.restricted else "")
+    lines = [str(t) for t in record.triples]
+    chash = lines_hash(lines) + ("r" if record.restricted else "")
     old = stored.get(record.key)
     if old is not None and old.content_hash == chash:
         run.counts["unchanged"] += 1
@@ -252,7 +284,7 @@ def _take(
         changed_at=changed,
         run=run.run,
     )
-    writer.add(graph, record.triples, markers, replace=old is not None)
+    writer.add(graph, lines_to_nquads(lines, graph), markers, replace=old is not None)
     run.changed.append(graph)
     run.counts["updated" if old else "new"] += 1
 

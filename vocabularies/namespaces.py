@@ -9,13 +9,11 @@ class Namespace:
     """An IRI prefix; attribute or item access gives a `NamedNode` (`DCAT.Dataset`, `DCT["title"]`).
 
     Deliberately not a `str` subclass: `DCT.title` and `DCT.format` must be terms, not string methods.
+    A term is cached as an instance attribute on first use, so later lookups cost a plain attribute read.
     """
-
-    __slots__ = ("_base", "_terms")
 
     def __init__(self, base: str) -> None:
         self._base = base
-        self._terms: dict[str, NamedNode] = {}
 
     def __str__(self) -> str:
         return self._base
@@ -31,9 +29,11 @@ class Namespace:
 
     def term(self, name: str) -> NamedNode:
         """The `NamedNode` for `name` in this namespace."""
-        node = self._terms.get(name)
+        node = self.__dict__.get(name)
         if node is None:
-            node = self._terms[name] = NamedNode(self._base + name)
+            node = NamedNode(self._base + name)
+            if not name.startswith("_"):
+                self.__dict__[name] = node
         return node
 
     def __getattr__(self, name: str) -> NamedNode:

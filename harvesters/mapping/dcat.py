@@ -30,10 +30,12 @@ class PageGraph:
     def __init__(self, triples: list[ox.Triple]) -> None:
         self.by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
         self.types: dict[ox.NamedNode | ox.BlankNode, set[ox.NamedNode]] = defaultdict(set)
+        rdf_type = RDF.type
         for t in triples:
             self.by_subject[t.subject].append(t)  # type: ignore[index]
-            if t.predicate == RDF.type and isinstance(t.object, ox.NamedNode):
+            if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode):
                 self.types[t.subject].add(t.object)  # type: ignore[index]
+        self.standalone = {s for s, types in self.types.items() if types & _STANDALONE}
 
     def datasets(self) -> list[ox.NamedNode | ox.BlankNode]:
         """Subjects typed `dcat:Dataset`, in a stable order."""
@@ -49,18 +51,16 @@ class PageGraph:
         out: list[ox.Triple] = []
         seen = {root}
         frontier = [root]
+        by_subject, standalone = self.by_subject, self.standalone
         for _ in range(MAX_DEPTH + 1):
             nxt = []
             for node in frontier:
-                for t in self.by_subject.get(node, ()):
-                    out.append(t)
+                triples = by_subject.get(node, ())
+                out += triples
+                for t in triples:
                     obj = t.object
-                    if (
-                        isinstance(obj, ox.NamedNode | ox.BlankNode)
-                        and obj not in seen
-                        and obj in self.by_subject
-                        and not (self.types.get(obj, set()) & _STANDALONE)
-                    ):
+                    # Literals are never keys of by_subject, so one dict probe filters them too.
+                    if obj in by_subject and obj not in seen and obj not in standalone:
                         seen.add(obj)
                         nxt.append(obj)
             frontier = nxt

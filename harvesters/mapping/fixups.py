@@ -55,6 +55,9 @@ IRI_VALUED = {
 NO_LICENCE = {"notspecified", "not specified", "none", "other", "unknown", "license not specified"}
 
 
+_TOUCHED = set(RANGES) | IRI_VALUED | {DCAT.downloadURL, DCAT.byteSize}
+
+
 def _as_iri(value: str) -> ox.NamedNode | None:
     value = value.strip()
     if not value.startswith(("http://", "https://", "urn:", "mailto:")) or any(c in value for c in ' <>"{}|\\^`'):
@@ -67,7 +70,13 @@ def _as_iri(value: str) -> ox.NamedNode | None:
 
 def fix_profile(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
     """All DCAT-AP fix-ups: IRIs written as literals, literal class values, missing access URLs."""
-    return _byte_sizes(_access_urls(resource_ranges(triples, prefix)))
+    predicates = {t.predicate for t in triples}
+    if predicates.isdisjoint(_TOUCHED):
+        return triples
+    triples = resource_ranges(triples, prefix)
+    if DCAT.downloadURL in predicates:
+        triples = _access_urls(triples)
+    return _byte_sizes(triples) if DCAT.byteSize in predicates else triples
 
 
 def _byte_sizes(triples: list[ox.Triple]) -> list[ox.Triple]:
