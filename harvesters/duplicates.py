@@ -33,7 +33,7 @@ def match_keys(record: Record) -> set[str]:
         if p in _URL_PREDICATES and t.subject in dist_nodes and isinstance(t.object, ox.NamedNode):
             if _is_file_url(t):
                 keys.add("url:" + normalise_url(t.object.value))
-        elif (p == identifier or p == landing) and t.subject == dataset:
+        elif p in (identifier, landing) and t.subject == dataset:
             obj = t.object
             if p == identifier and isinstance(obj, ox.Literal | ox.NamedNode) and obj.value.strip():
                 keys.add("id:" + obj.value.strip().lower())

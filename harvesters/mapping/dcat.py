@@ -49,13 +49,13 @@ class PageGraph:
     def closure(self, root: ox.NamedNode | ox.BlankNode) -> list[ox.Triple]:
         """The root's triples plus those of the nodes it reaches (distributions, agents, periods...)."""
         out: list[ox.Triple] = []
-        seen = {root}
-        frontier = [root]
+        seen: set[Term] = {root}
+        frontier: list[Term] = [root]
         by_subject, standalone = self.by_subject, self.standalone
         for _ in range(MAX_DEPTH + 1):
-            nxt = []
+            nxt: list[Term] = []
             for node in frontier:
-                triples = by_subject.get(node, ())
+                triples = by_subject.get(node, ())  # type: ignore[arg-type]
                 out += triples
                 for t in triples:
                     obj = t.object
