@@ -98,7 +98,8 @@ class OxigraphStore:
         if not isinstance(result, ox.QuerySolutions):
             raise TypeError("select() takes a SELECT query")
         names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+        # zip over the solution's values is several times faster than indexing it by name
+        return [{n: v for n, v in zip(names, s, strict=True) if v is not None} for s in result]
 
     def construct(self, query: str) -> list[ox.Triple]:
         result = self._store.query(query, use_default_graph_as_union=True)
