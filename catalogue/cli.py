@@ -72,12 +72,23 @@ def init(home: HomeOption = None) -> None:
         out.print(f"a node already lives at {settings.home}; nothing changed")
 
 
-from catalogue import cli_harvest as _cli_harvest  # noqa: E402  (registers commands on `app`)
+from catalogue import cli_access as _cli_access  # noqa: E402
+from catalogue import cli_harvest as _cli_harvest  # noqa: E402
+from catalogue import cli_quality as _cli_quality  # noqa: E402  (registers commands on `app`)
 from catalogue import cli_search as _cli_search  # noqa: E402
 from catalogue import cli_serve as _cli_serve  # noqa: E402
 from catalogue import cli_sources as _cli_sources  # noqa: E402
 
-__all__ = ["_cli_harvest", "_cli_search", "_cli_serve", "_cli_sources", "app", "main"]
+__all__ = [
+    "_cli_access",
+    "_cli_harvest",
+    "_cli_quality",
+    "_cli_search",
+    "_cli_serve",
+    "_cli_sources",
+    "app",
+    "main",
+]
 
 
 def main() -> None:

@@ -6,13 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from catalogue import __version__
 from catalogue.api.errors import install_error_handlers
-from catalogue.api.routers import catalog, datasets, search, service, sparql
+from access.api import router as access_router
+from catalogue.api.routers import catalog, datasets, quality, search, service, sparql
 from catalogue.config import Settings
 from catalogue.snapshots import SnapshotStore
 from catalogue.store import GraphStore
+from catalogue.web import STATIC
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
@@ -38,4 +41,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(datasets.router)
     app.include_router(sparql.router)
+    app.include_router(quality.router)
+    app.include_router(access_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

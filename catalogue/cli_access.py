@@ -1,0 +1,3 @@
+"""CLI stub: filled in by the access work."""
+
+from __future__ import annotations
