@@ -170,3 +170,32 @@ class CkanApi:
         server.route(f"{prefix}/api/action/package_search", self.package_search)
         server.route(f"{prefix}/api/3/action/package_show", self.package_show)
         server.route(f"{prefix}/api/action/package_show", self.package_show)
+
+
+class SparqlEndpoint:
+    """A minimal SPARQL 1.1 Protocol endpoint (GET) over an in-memory Oxigraph store, like a partner's."""
+
+    def __init__(self, turtle: bytes) -> None:
+        import pyoxigraph as ox
+
+        self.store = ox.Store()
+        self.store.load(turtle, format=ox.RdfFormat.TURTLE)
+        self.queries: list[str] = []
+
+    def handle(self, request: Request) -> Response:
+        import pyoxigraph as ox
+
+        query = request.query.get("query", [""])[0]
+        self.queries.append(query)
+        try:
+            result = self.store.query(query)
+        except SyntaxError as exc:
+            return 400, {"Content-Type": "text/plain"}, str(exc).encode()
+        if isinstance(result, ox.QuerySolutions):
+            body = result.serialize(format=ox.QueryResultsFormat.JSON)
+            return 200, {"Content-Type": "application/sparql-results+json"}, body
+        body = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+        return 200, {"Content-Type": "application/n-triples"}, body
+
+    def mount(self, server: LoopbackServer, path: str = "/sparql") -> None:
+        server.route(path, self.handle)
