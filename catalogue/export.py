@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from catalogue.config import Settings
 from catalogue.datatypes import restore_datatypes
 from catalogue.errors import UnsupportedFormat
+from catalogue.ranges import range_types
 from catalogue.store import GraphStore
 from vocabularies.namespaces import DCAT, DCT, FOAF, HYDRA, PREFIXES, RDF, XSD
 
@@ -66,7 +67,10 @@ def public_triples(settings: Settings, store: GraphStore) -> Iterator[ox.Triple]
     for d in datasets:
         if d not in with_id:
             yield ox.Triple(d, DCT.identifier, ox.Literal(d.value))
-    yield from store.construct(PUBLIC_RECORDS)
+    records = store.construct(PUBLIC_RECORDS)
+    yield from records
+    # DCAT-AP-LU checks class ranges with sh:class and no inference: state the types the ranges entail.
+    yield from range_types(records)
 
 
 def catalogue_page(settings: Settings, store: GraphStore, page: int, page_size: int, page_url: str) -> list[ox.Triple]:
@@ -83,6 +87,7 @@ def catalogue_page(settings: Settings, store: GraphStore, page: int, page_size: 
         if row["d"] in chosen:
             g = row["g"]
             triples += [t for t in store.graph_triples(g.value) if t.subject != g]
+    triples += range_types(triples)
     cat = ox.NamedNode(f"{settings.base}/catalog")
     view = ox.NamedNode(f"{page_url}?page={page}&page_size={page_size}")
     triples += [

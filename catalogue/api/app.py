@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from access.api import router as access_router
 from catalogue import __version__
 from catalogue.api.errors import install_error_handlers
-from access.api import router as access_router
 from catalogue.api.routers import catalog, datasets, quality, search, service, sparql
 from catalogue.config import Settings
 from catalogue.snapshots import SnapshotStore
+from catalogue.sparql import SparqlEndpoint
 from catalogue.store import GraphStore
 from catalogue.web import STATIC
 
@@ -26,7 +27,12 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         # The web process only reads: it serves the newest snapshot, so harvests never wait for it.
         app.state.store = SnapshotStore(settings) if store is None else store  # public records only
         app.state.full_store = SnapshotStore(settings, public=False) if store is None else store
-        yield
+        app.state.sparql = SparqlEndpoint(settings, app.state.store, app.state.full_store)
+        app.state.sparql.start()  # the query worker processes
+        try:
+            yield
+        finally:
+            app.state.sparql.close()
 
     app = FastAPI(
         title="fedcat",

@@ -9,40 +9,10 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from catalogue.api.deps import SettingsDep, StoreDep
-from catalogue.errors import FedcatError
+from catalogue.api.negotiation import NotAcceptable, negotiate
 from catalogue.export import FORMATS, catalogue_page, serialize
 
 router = APIRouter(tags=["catalogue"])
-MEDIA = {media: ext for ext, (_, media) in FORMATS.items()}
-
-
-class NotAcceptable(FedcatError):
-    """No serialisation we offer matches the Accept header."""
-
-    status, type, title = 406, "not-acceptable", "Not acceptable"
-
-
-def negotiate(accept: str | None) -> str:
-    """The export format for an Accept header (Turtle when anything goes)."""
-    if not accept or "*/*" in accept or "text/html" in accept:
-        return "ttl"
-    ranked = []
-    for part in accept.split(","):
-        media, _, params = part.strip().partition(";")
-        q = 1.0
-        for p in params.split(";"):
-            if p.strip().startswith("q="):
-                try:
-                    q = float(p.strip()[2:])
-                except ValueError:
-                    q = 0.0
-        ranked.append((q, media.strip().lower()))
-    for q, media in sorted(ranked, reverse=True):
-        if q > 0 and media in MEDIA:
-            return MEDIA[media]
-        if q > 0 and media == "application/json":
-            return "jsonld"
-    raise NotAcceptable(f"no catalogue serialisation matches {accept!r}; offered: {', '.join(MEDIA)}")
 
 
 PageQ = Annotated[int, Query(ge=1, description="Page number, from 1.")]
