@@ -37,11 +37,13 @@ pytest: install
 
 bench-smoke: install
 	$(PY) benchmarks/harvest.py --size smoke
+	$(PY) benchmarks/sparql_endpoint.py --size smoke
 
 test: lint typecheck pytest bench-smoke ## Everything CI runs: ruff, mypy, the test suite, benchmarks at smoke size
 
 bench: install ## The full benchmarks (minutes; prints the tables for benchmarks/README.md)
 	$(PY) benchmarks/harvest.py --size full
+	$(PY) benchmarks/sparql_endpoint.py --size 100k
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

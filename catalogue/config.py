@@ -15,6 +15,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from access.settings import AccessSettings
+
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
@@ -60,6 +62,18 @@ class HarvestLimits(BaseModel):
     batch_size: int = 2000
 
 
+class SparqlLimits(BaseModel):
+    """Bounds on the public SPARQL endpoint, so abusive queries cannot starve the node."""
+
+    timeout_seconds: float = Field(default=10.0, gt=0)  # per query; the worker running it is killed after
+    max_rows: int = Field(default=10_000, ge=1)  # solutions (SELECT) or triples (CONSTRUCT/DESCRIBE) per answer
+    max_query_bytes: int = Field(default=65_536, ge=1)  # the query text (UTF-8); larger requests get 413
+    max_result_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)  # results are cut at a row boundary
+    workers: int = Field(default=2, ge=1)  # query processes
+    worker_memory_mb: int = Field(default=4096, ge=0)  # address space per query process; 0: unlimited
+    queue: int = Field(default=4, ge=0)  # queries waiting for a worker; beyond that, 429
+
+
 class NodeConfig(BaseModel):
     """How the node describes itself in its own DCAT-AP catalogue."""
 
@@ -80,6 +94,8 @@ class Settings(BaseSettings):
     node: NodeConfig = NodeConfig()
     store: StoreConfig = StoreConfig()
     harvest: HarvestLimits = HarvestLimits()
+    sparql: SparqlLimits = SparqlLimits()
+    access: AccessSettings = AccessSettings()
     sources: list[SourceConfig] = []
 
     @classmethod

@@ -21,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from catalogue.config import Settings
+from catalogue.records import source_graph
 from catalogue.store import GraphStore, OxigraphStore, Row, open_store
 
 KEEP = 6  # three publications (full + public): readers may still hold an older one for a moment
@@ -45,6 +46,8 @@ def publish(settings: Settings, store: GraphStore) -> Path | None:
     public = OxigraphStore(folder / f"{name}-public")
     try:
         restricted = [r["g"].value for r in public.select(RESTRICTED_GRAPHS)]
+        # A restricted source's own description and run counts would tell how many records it hides.
+        restricted += [source_graph(settings.base, s.name) for s in settings.sources if s.visibility == "restricted"]
         public.drop_graphs(restricted)
     finally:
         public.close()

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from access.api import router as access_router
+from access.runtime import install_access
 from catalogue import __version__
 from catalogue.api.errors import install_error_handlers
 from catalogue.api.routers import catalog, datasets, quality, search, service, sparql
@@ -49,5 +50,6 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(quality.router)
     app.include_router(access_router)
+    install_access(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
