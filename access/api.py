@@ -1,7 +1,407 @@
-"""Router stub: filled in by the access work."""
+"""HTTP routes of the access capability.
+
+OAuth 2.0 / OIDC (built-in issuer mode only): `/.well-known/openid-configuration`, `/oauth/jwks` (also
+`/.well-known/jwks.json`), `/oauth/authorize` (a plain, CSRF-protected login form), `/oauth/token`,
+`/oauth/revoke`, `/oauth/userinfo`. The workflow: `/api/projects`, `/api/access-requests` and its steps,
+`/api/steward/queue`, `/api/audit`, and `/api/me`.
+
+Every access route caps its request body (`access.max_body_bytes`, 413 beyond), and every workflow route
+checks the token, then the scope and role (function level), then the object (a request or project the
+caller may not see answers 404, exactly like a missing one).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import html
+import secrets
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
-router = APIRouter(tags=["access"])
+from authlib.oauth2.rfc6749 import OAuth2Error
+from fastapi import APIRouter, Query, Request
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from access import audit, workflow
+from access.accounts import SCOPES
+from access.credentials import verify_password
+from access.deps import Applicant, Auditor, CurrentUser, Reviewer, Steward, runtime_of, unit
+from access.errors import InsufficientScope, PayloadTooLarge
+from access.models import User
+from access.oauth import FedcatServer, HttpCall, account_of
+from access.runtime import AccessRuntime
+from catalogue.errors import NotFound
+
+
+class LimitedRoute(APIRoute):
+    """A route that refuses bodies over the configured cap before parsing them (413)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+                cap = runtime_of(request).settings.max_body_bytes
+                declared = request.headers.get("content-length")
+                if declared is not None and (not declared.isdigit() or int(declared) > cap):
+                    raise PayloadTooLarge(f"request bodies here are at most {cap} bytes")
+                body = bytearray()
+                async for chunk in request.stream():  # also caps bodies sent without a length
+                    body += chunk
+                    if len(body) > cap:
+                        raise PayloadTooLarge(f"request bodies here are at most {cap} bytes")
+                request._body = bytes(body)  # Starlette reads the cached body from here
+            return await handler(request)
+
+        return limited
+
+
+router = APIRouter(tags=["access"], route_class=LimitedRoute)
+CSRF_COOKIE = "fedcat_csrf"
+LOGIN_FIELDS = {"username", "password", "csrf_token"}
+
+
+def _builtin(request: Request) -> AccessRuntime:
+    runtime = runtime_of(request)
+    if not runtime.builtin:
+        raise NotFound("this node trusts an external issuer; its own authorization server is off")
+    return runtime
+
+
+# Discovery and keys
+
+
+@router.get("/.well-known/openid-configuration", summary="OpenID Connect discovery")
+def openid_configuration(request: Request) -> dict[str, Any]:
+    """Where the built-in authorization server's endpoints are and what it supports."""
+    runtime = _builtin(request)
+    base = runtime.issuer_url
+    return {
+        "issuer": base,
+        "authorization_endpoint": f"{base}/oauth/authorize",
+        "token_endpoint": f"{base}/oauth/token",
+        "jwks_uri": f"{base}/oauth/jwks",
+        "userinfo_endpoint": f"{base}/oauth/userinfo",
+        "revocation_endpoint": f"{base}/oauth/revoke",
+        "scopes_supported": list(SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username", "roles"],
+    }
+
+
+@router.get("/oauth/jwks", summary="The public signing keys (JWKS)")
+@router.get("/.well-known/jwks.json", include_in_schema=False)
+def jwks(request: Request) -> JSONResponse:
+    """The current key and every retired key whose tokens may still be alive."""
+    runtime = _builtin(request)
+    return JSONResponse(runtime.ring.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+# Authorization endpoint with its login form
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} · fedcat</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"""
+    response = HTMLResponse(page, status_code=status)
+    # The login form must not be framed (clickjacking) nor cached.
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; form-action 'self'; frame-ancestors 'none'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _login_form(pairs: list[tuple[str, str]], client_name: str, scope: str, csrf: str, error: str | None) -> str:
+    hidden = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in pairs
+        if k not in LOGIN_FIELDS
+    )
+    message = f'<p role="alert">{html.escape(error)}</p>' if error else ""
+    return f"""<p>Sign in to let <strong>{html.escape(client_name)}</strong> act for you
+(scopes: {html.escape(scope or "none")}).</p>{message}
+<form method="post" action="authorize">{hidden}
+<input type="hidden" name="csrf_token" value="{html.escape(csrf)}">
+<p><label>User name <input name="username" autocomplete="username" required></label></p>
+<p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
+<p><button type="submit">Sign in</button></p></form>"""
+
+
+def _error_page(server: FedcatServer, error: OAuth2Error) -> Response:
+    # Only a redirect URI the client registered may receive the error; otherwise it is shown here, so a
+    # forged redirect_uri never turns this endpoint into an open redirector.
+    if error.redirect_uri:
+        return server.handle_response(*error())
+    detail = error.description or error.error or "invalid request"
+    return _page("Invalid authorization request", f"<p>{html.escape(str(detail))}</p>", status=400)
+
+
+def _with_csrf(response: HTMLResponse, runtime: AccessRuntime, csrf: str) -> HTMLResponse:
+    response.set_cookie(
+        CSRF_COOKIE,
+        csrf,
+        httponly=True,
+        samesite="strict",
+        secure=runtime.issuer_url.startswith("https://"),
+        path="/oauth/authorize",
+        max_age=900,
+    )
+    return response
+
+
+def _call(request: Request, runtime: AccessRuntime, pairs: list[tuple[str, str]]) -> HttpCall:
+    # Authlib checks the transport by this URI: the node's public base, not whatever Host the client sent.
+    return HttpCall(request.method, runtime.issuer_url + request.url.path, request.headers, pairs)
+
+
+@router.get("/oauth/authorize", summary="Authorization endpoint (login form)", response_class=HTMLResponse)
+async def authorize_form(request: Request) -> Response:
+    """Validate the authorization request, then show the login form."""
+    runtime = _builtin(request)
+    pairs = list(request.query_params.multi_items())
+
+    def work() -> Response:
+        with runtime.db.session() as session:
+            server = FedcatServer(runtime, session)
+            try:
+                grant = server.get_consent_grant(_call(request, runtime, pairs))
+            except OAuth2Error as error:
+                return _error_page(server, error)
+            csrf = secrets.token_urlsafe(24)
+            form = _login_form(pairs, grant.client.row.name, grant.request.scope or "", csrf, None)
+            return _with_csrf(_page("Sign in", form), runtime, csrf)
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/oauth/authorize", summary="Authorization endpoint (login)", response_class=HTMLResponse)
+async def authorize_login(request: Request) -> Response:
+    """Check the CSRF token and the password, then redirect back to the client with a code."""
+    runtime = _builtin(request)
+    form = await request.form()
+    pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    fields = dict(pairs)
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not secrets.compare_digest(cookie.encode(), fields.get("csrf_token", "").encode()):
+        return _page("Session expired", "<p>The sign-in form expired or was not sent from this site.</p>", 400)
+    oauth_pairs = [(k, v) for k, v in pairs if k not in LOGIN_FIELDS]
+
+    def work() -> Response:
+        with runtime.db.session() as session:
+            server = FedcatServer(runtime, session)
+            try:
+                grant = server.get_consent_grant(_call(request, runtime, oauth_pairs))
+            except OAuth2Error as error:
+                return _error_page(server, error)
+            username = fields.get("username", "")[:150]
+            user = session.query(User).filter(User.username == username).one_or_none()
+            now = runtime.now()
+            if not verify_password(user.password_hash if user else None, fields.get("password", "")) or (
+                user is not None and user.disabled
+            ):
+                audit.record(session, kind="login.failed", actor=f"user:{username}", at=now, data={"via": "authorize"})
+                csrf = secrets.token_urlsafe(24)
+                page = _login_form(
+                    oauth_pairs, grant.client.row.name, grant.request.scope or "", csrf, "Wrong name or password."
+                )
+                return _with_csrf(_page("Sign in", page, status=401), runtime, csrf)
+            assert user is not None
+            audit.record(
+                session,
+                kind="login.succeeded",
+                actor=f"user:{user.username}",
+                at=now,
+                data={"via": "authorize", "client": grant.client.client_id},
+            )
+            account = account_of(session, user, int(now.timestamp()))
+            response = server.create_authorization_response(grant.request, grant_user=account, grant=grant)
+            response.delete_cookie(CSRF_COOKIE, path="/oauth/authorize")
+            return response
+
+    return await run_in_threadpool(work)
+
+
+async def _form_call(request: Request, runtime: AccessRuntime) -> HttpCall:
+    form = await request.form()
+    pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    return _call(request, runtime, pairs)  # token parameters come in the body only, never the query
+
+
+@router.post("/oauth/token", summary="Token endpoint")
+async def token(request: Request) -> Response:
+    """Authorization code (with PKCE), client credentials and refresh token grants."""
+    runtime = _builtin(request)
+    call = await _form_call(request, runtime)
+
+    def work() -> Response:
+        with runtime.db.session() as session:
+            return FedcatServer(runtime, session).create_token_response(call)
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/oauth/revoke", summary="Token revocation (RFC 7009)")
+async def revoke_token(request: Request) -> Response:
+    """Revoke a refresh token (its whole family) or an access token (until it expires)."""
+    runtime = _builtin(request)
+    call = await _form_call(request, runtime)
+
+    def work() -> Response:
+        with runtime.db.session() as session:
+            response = FedcatServer(runtime, session).create_endpoint_response("revocation", call)
+            assert response is not None
+            return response
+
+    return await run_in_threadpool(work)
+
+
+@router.api_route("/oauth/userinfo", methods=["GET", "POST"], summary="OpenID Connect userinfo")
+def userinfo(request: Request, principal: CurrentUser) -> dict[str, Any]:
+    """Claims about the user the access token was issued for (needs the `openid` scope)."""
+    runtime = _builtin(request)
+    if "openid" not in principal.scopes:
+        raise InsufficientScope("userinfo needs the openid scope", scope="openid")
+    with unit(request, principal) as (_, actor):
+        user = actor.user
+        return {
+            "sub": user.subject,
+            "preferred_username": user.username,
+            "name": user.name,
+            "email": user.email,
+            "roles": [user.role],
+            "publishers": sorted(actor.publishers),
+            "iss": runtime.issuer_url,
+        }
+
+
+@router.get("/api/me", summary="Who the access token speaks for")
+async def me(principal: CurrentUser) -> dict[str, Any]:
+    """The validated token's subject, client, scopes, roles and publishers."""
+    return {
+        "sub": principal.subject,
+        "username": principal.username,
+        "client_id": principal.client_id,
+        "scopes": sorted(principal.scopes),
+        "roles": sorted(principal.roles),
+        "publishers": sorted(principal.publishers),
+    }
+
+
+# Projects
+
+
+@router.post("/api/projects", status_code=201, summary="Create a project")
+def create_project(request: Request, body: workflow.ProjectIn, principal: Applicant) -> dict[str, Any]:
+    """A project with its members (user names); the creator is a member and, by default, its PI."""
+    with unit(request, principal) as (ctx, actor):
+        return workflow.project_view(ctx, workflow.create_project(ctx, actor, body))
+
+
+@router.get("/api/projects", summary="My projects")
+def list_projects(request: Request, principal: Applicant) -> list[dict[str, Any]]:
+    """The projects the caller belongs to."""
+    with unit(request, principal) as (ctx, actor):
+        return [workflow.project_view(ctx, p) for p in workflow.list_projects(ctx, actor)]
+
+
+@router.get("/api/projects/{project_id}", summary="One project")
+def get_project(request: Request, project_id: str, principal: Applicant) -> dict[str, Any]:
+    """A project the caller belongs to (404 for any other)."""
+    with unit(request, principal) as (ctx, actor):
+        return workflow.project_view(ctx, workflow.get_project(ctx, actor, project_id))
+
+
+# Access requests
+
+
+@router.post("/api/access-requests", status_code=201, summary="Create an access request (draft)")
+def create_request(request: Request, body: workflow.RequestIn, principal: Applicant) -> dict[str, Any]:
+    """A draft request of one of the caller's projects."""
+    with unit(request, principal) as (ctx, actor):
+        return workflow.request_view(ctx, actor, workflow.create_request(ctx, actor, body))
+
+
+@router.get("/api/access-requests", summary="My access requests")
+def list_requests(request: Request, principal: Applicant) -> list[dict[str, Any]]:
+    """The requests of the caller's projects, newest first."""
+    with unit(request, principal) as (ctx, actor):
+        return [workflow.summary(ctx, r) for r in workflow.list_requests(ctx, actor)]
+
+
+@router.get("/api/access-requests/{request_id}", summary="One access request with its history")
+def get_request(request: Request, request_id: str, principal: Applicant) -> dict[str, Any]:
+    """The request, its datasets and conditions check, decisions, entitlements and history."""
+    with unit(request, principal) as (ctx, actor):
+        return workflow.request_view(ctx, actor, workflow.get_request(ctx, actor, request_id))
+
+
+@router.patch("/api/access-requests/{request_id}", summary="Change a draft or returned request")
+def update_request(
+    request: Request, request_id: str, body: workflow.RequestUpdate, principal: Applicant
+) -> dict[str, Any]:
+    """Edit a request before (re)submission."""
+    with unit(request, principal) as (ctx, actor):
+        return workflow.request_view(ctx, actor, workflow.update_request(ctx, actor, request_id, body))
+
+
+@router.post("/api/access-requests/{request_id}/submit", summary="Submit a request to the stewards")
+def submit(request: Request, request_id: str, principal: Applicant) -> dict[str, Any]:
+    """draft | returned -> submitted."""
+    with unit(request, principal) as (ctx, actor):
+        return workflow.request_view(ctx, actor, workflow.submit(ctx, actor, request_id))
+
+
+@router.post("/api/access-requests/{request_id}/withdraw", summary="Withdraw a request")
+def withdraw(
+    request: Request, request_id: str, principal: Applicant, body: workflow.ReasonIn | None = None
+) -> dict[str, Any]:
+    """The applicant side withdraws; active access ends."""
+    with unit(request, principal) as (ctx, actor):
+        reason = body.reason if body else None
+        return workflow.request_view(ctx, actor, workflow.withdraw(ctx, actor, request_id, reason))
+
+
+@router.post("/api/access-requests/{request_id}/decision", summary="Decide (stewards)")
+def decide(request: Request, request_id: str, body: workflow.DecisionIn, principal: Steward) -> dict[str, Any]:
+    """Approve (optionally narrowed), reject or return the caller's publishers' datasets of a request."""
+    with unit(request, principal) as (ctx, actor):
+        return workflow.request_view(ctx, actor, workflow.decide(ctx, actor, request_id, body))
+
+
+@router.post("/api/access-requests/{request_id}/revoke", summary="Revoke access (stewards, admins)")
+def revoke(request: Request, request_id: str, body: workflow.ReasonIn, principal: Reviewer) -> dict[str, Any]:
+    """End active entitlements before their end date, with a reason."""
+    with unit(request, principal) as (ctx, actor):
+        return workflow.request_view(ctx, actor, workflow.revoke(ctx, actor, request_id, body))
+
+
+@router.get("/api/steward/queue", summary="A steward's queue with age and SLA")
+def steward_queue(request: Request, principal: Steward) -> dict[str, Any]:
+    """Submitted requests waiting for the caller's decision, oldest first."""
+    with unit(request, principal) as (ctx, actor):
+        return workflow.queue(ctx, actor)
+
+
+@router.get("/api/audit", summary="The audit log (admins: all; stewards: their publishers)")
+def audit_log(
+    request: Request,
+    principal: Auditor,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    kind: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    """Events after sequence number `after`, oldest first; page on with the last `seq`."""
+    with unit(request, principal) as (ctx, actor):
+        scope = None if actor.role == "admin" else actor.publishers
+        found = audit.events(ctx.session, publishers=scope, after=after, limit=limit, kind=kind)
+        return {"events": [audit.as_dict(e) for e in found], "next_after": found[-1].seq if found else None}
