@@ -78,6 +78,7 @@ from catalogue import cli_quality as _cli_quality  # noqa: E402  (registers comm
 from catalogue import cli_search as _cli_search  # noqa: E402
 from catalogue import cli_serve as _cli_serve  # noqa: E402
 from catalogue import cli_sources as _cli_sources  # noqa: E402
+from catalogue import cli_store as _cli_store  # noqa: E402
 
 __all__ = [
     "_cli_access",
@@ -86,6 +87,7 @@ __all__ = [
     "_cli_search",
     "_cli_serve",
     "_cli_sources",
+    "_cli_store",
     "app",
     "main",
 ]

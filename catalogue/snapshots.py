@@ -25,7 +25,8 @@ from catalogue.records import source_graph
 from catalogue.store import GraphStore, OxigraphStore, Row, open_store
 
 KEEP = 6  # three publications (full + public): readers may still hold an older one for a moment
-RESTRICTED_GRAPHS = """SELECT ?g WHERE { GRAPH ?g { ?g <https://w3id.org/fedcat/ns#visibility> "restricted" } }"""
+# Restricted record graphs, and quality / hosted-data graphs (fq:ofRecord) unless their record is public now.
+RESTRICTED_GRAPHS = """SELECT ?g WHERE { { GRAPH ?g { ?g <https://w3id.org/fedcat/ns#visibility> "restricted" } } UNION { GRAPH ?g { ?g <https://w3id.org/fedcat/quality#ofRecord> ?r } FILTER NOT EXISTS { GRAPH ?r { ?r <https://w3id.org/fedcat/ns#visibility> "public" } } } }"""  # noqa: E501
 
 
 def snapshots_dir(settings: Settings) -> Path:
@@ -81,6 +82,17 @@ def ensure_snapshot(settings: Settings, public: bool = True) -> Path:
     path = current(settings, public)
     assert path is not None
     return path
+
+
+def serving_store(settings: Settings, *, public: bool = True) -> GraphStore:
+    """What the web process reads: the newest snapshot of the embedded store, or the remote store itself.
+
+    A remote server serves concurrent readers on its own and holds every record, so callers of a remote store
+    must filter restricted records in their queries (the datasets, export and search code all do).
+    """
+    if settings.store.backend != "oxigraph":
+        return open_store(settings, read_only=True)
+    return SnapshotStore(settings, public=public)
 
 
 class SnapshotStore:

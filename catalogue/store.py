@@ -129,7 +129,12 @@ class OxigraphStore:
 
 
 def open_store(settings: Settings, read_only: bool = False) -> GraphStore:
-    """The store the settings name; one writer per Oxigraph directory at a time."""
+    """The store the settings name: Oxigraph in `<home>/store` (one writer per directory at a time), or a remote
+    SPARQL 1.1 server (`[store] backend = "sparql"`, see `catalogue.store_sparql`)."""
     if settings.store.backend == "oxigraph":
         return OxigraphStore(settings.store_path, read_only=read_only)
+    if settings.store.backend == "sparql":
+        from catalogue.store_sparql import SparqlStore  # httpx only when a remote store is configured
+
+        return SparqlStore.from_settings(settings, read_only=read_only)
     raise ConfigError(f"store backend {settings.store.backend!r} is not available in this build")

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from catalogue.config import Settings, SourceConfig
+from catalogue.index import prepare_index, update_index
 from catalogue.snapshots import publish
 from catalogue.store import GraphStore
 from harvesters.duplicates import Duplicate, find_duplicates, write_duplicates
@@ -56,6 +57,7 @@ def harvest_all(
 ) -> HarvestReport:
     """Harvest `sources` one after another (one writer per store), then link duplicates and save the report."""
     report = HarvestReport(started=now_iso())
+    prepare_index(settings, store)  # rebuilds a missing or outdated index; marks it pending until updated
     for source in sources:
 
         def progress(done: int, total: int | None, name: str = source.name) -> None:
@@ -75,6 +77,8 @@ def harvest_all(
         )
     report.duplicates = find_duplicates(store)
     write_duplicates(store, settings.base, report.duplicates)
+    changed = [graph for run in report.runs for graph in run.changed]
+    update_index(settings, store, changed, [graph for run in report.runs for graph in run.withdrawn])
     publish(settings, store)
     settings.reports_path.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

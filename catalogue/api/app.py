@@ -12,9 +12,9 @@ from access.api import router as access_router
 from access.runtime import install_access
 from catalogue import __version__
 from catalogue.api.errors import install_error_handlers
-from catalogue.api.routers import catalog, datasets, quality, search, service, sparql
+from catalogue.api.routers import catalog, datasets, pages, quality, search, service, sparql
 from catalogue.config import Settings
-from catalogue.snapshots import SnapshotStore
+from catalogue.snapshots import serving_store
 from catalogue.sparql import SparqlEndpoint
 from catalogue.store import GraphStore
 from catalogue.web import STATIC
@@ -26,8 +26,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The web process only reads: it serves the newest snapshot, so harvests never wait for it.
-        app.state.store = SnapshotStore(settings) if store is None else store  # public records only
-        app.state.full_store = SnapshotStore(settings, public=False) if store is None else store
+        app.state.store = serving_store(settings) if store is None else store  # public records only
+        app.state.full_store = serving_store(settings, public=False) if store is None else store
         app.state.sparql = SparqlEndpoint(settings, app.state.store, app.state.full_store)
         app.state.sparql.start()  # the query worker processes
         try:
@@ -43,6 +43,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    pages.install(app)  # the pages and security headers; before the routers: its /datasets/{id} page wins
     app.include_router(service.router)
     app.include_router(catalog.router)
     app.include_router(search.router)

@@ -1,7 +1,85 @@
-"""Router stub: filled in by the search work."""
+"""`GET /api/datasets`: dataset search with facets; a thin layer over `catalogue.search`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import threading
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from catalogue.index import SearchIndex, open_index
+from catalogue.index_schema import FACETS
+from catalogue.search import (
+    MAX_PAGE_SIZE,
+    MAX_QUERY_CHARS,
+    SORTS,
+    SearchQuery,
+    UnknownFacet,
+    preferred_languages,
+    search,
+)
 
 router = APIRouter(tags=["search"])
+PARAMS = {"q", "lang", "sort", "page", "page_size", "facets"}
+_lock = threading.Lock()
+
+Facet = Annotated[list[str], Query(description="Facet filter; repeat for OR within the facet.")]
+
+
+def _index(request: Request) -> SearchIndex:
+    # Opened on first use, not at start-up: a node serves its pages before its first index exists.
+    state = request.app.state
+    with _lock:
+        index = getattr(state, "search_index", None)
+        if index is None:
+            index = state.search_index = open_index(state.settings, getattr(state, "search_cache_size", 512))
+    return index
+
+
+@router.get(
+    "/api/datasets",
+    summary="Search datasets",
+    response_class=JSONResponse,
+    responses={200: {"description": "`total`, `page`, `page_size`, `lang`, `match`, `items` and `facets`."}},
+)
+def datasets(
+    request: Request,
+    q: Annotated[
+        str, Query(description=f'Words, "phrases", prefix*, -excluded (at most {MAX_QUERY_CHARS} chars).')
+    ] = "",
+    lang: Annotated[str | None, Query(description="Display language (overrides Accept-Language).")] = None,
+    sort: Annotated[str, Query(description=" | ".join(SORTS), json_schema_extra={"enum": list(SORTS)})] = "relevance",
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    facets: Annotated[bool, Query(description="false skips the facet counts (cheaper when paging).")] = True,
+    accept_language: Annotated[str | None, Header()] = None,
+    theme: Facet = [],  # noqa: B006 - FastAPI copies defaults per request
+    publisher: Facet = [],  # noqa: B006
+    format: Facet = [],  # noqa: B006
+    licence: Facet = [],  # noqa: B006
+    access_rights: Facet = [],  # noqa: B006
+    keyword: Facet = [],  # noqa: B006
+    language: Facet = [],  # noqa: B006
+    source: Facet = [],  # noqa: B006
+    protection_type: Facet = [],  # noqa: B006
+    hosted: Facet = [],  # noqa: B006
+    quality_band: Facet = [],  # noqa: B006
+) -> JSONResponse:
+    """Ranked search over every language with facet counts; anonymous callers see public records only."""
+    unknown = sorted(set(request.query_params) - PARAMS - set(FACETS))
+    if unknown:
+        raise UnknownFacet(f"unknown parameter {', '.join(unknown)}; facets are {', '.join(FACETS)}")
+    filters = {name: tuple(request.query_params.getlist(name)) for name in FACETS if name in request.query_params}
+    query = SearchQuery(
+        text=q,
+        filters=filters,
+        languages=preferred_languages(lang, accept_language),
+        sort=sort,
+        page=page,
+        page_size=page_size,
+        facets=facets,
+    )
+    result = search(_index(request), query)
+    headers = {"Content-Language": result.lang, "Vary": "Accept-Language"}
+    return JSONResponse(result.to_dict(), headers=headers)

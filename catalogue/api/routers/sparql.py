@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from catalogue.api.routers import pages
 from catalogue.sparql import SparqlEndpoint
 from catalogue.sparql_protocol import (
     FORM,
@@ -112,6 +113,8 @@ async def _handle(request: Request) -> Response:
 @router.get("/sparql", summary="SPARQL 1.1 query by GET, or the Service Description", openapi_extra=_DOCS)
 async def sparql_get(request: Request) -> Response:
     """Run `query` (read-only, time- and row-limited); without a query, describe the service."""
+    if pages.wants_page(request):  # a browser: the query page, with the results as a table
+        return await pages.sparql_page(request)
     return await _handle(request)
 
 

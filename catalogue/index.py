@@ -1,0 +1,242 @@
+"""The search index on disk: rebuilt from the graph, updated incrementally by harvests, read by the web process.
+
+Layout under `<home>/index/`: one directory per build generation (`g<nanoseconds>/`, a tantivy index plus
+`fedcat.json` with the schema version), `CURRENT` naming the generation in use, and `PENDING` while a writer
+has changed records that the index may not have seen yet. A rebuild fills a fresh generation and then flips
+`CURRENT` atomically, so readers never see a half-built index and a crash mid-rebuild loses nothing. A harvest
+marks the index `PENDING` before it writes records and clears the mark after its index commit; a mark left
+behind by a crash makes the next harvest rebuild. One process writes (the harvest, or `fedcat index
+rebuild`); any number read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from catalogue.config import Settings
+from catalogue.errors import FedcatError
+from catalogue.index_docs import record_graphs, to_document
+from catalogue.index_read import BATCH, iter_records
+from catalogue.index_schema import SCHEMA_VERSION, build_schema, register_analyzers
+from catalogue.store import GraphStore
+
+# Deleted documents linger until segments merge and still count in BM25 statistics, so scores drift from
+# a fresh build's; once many have piled up an update rebuilds instead (cheap compared with the churn).
+COMPACT_SHARE, COMPACT_MIN = 0.25, 5_000
+REBUILD_HEAP = 256_000_000
+UPDATE_HEAP = 64_000_000
+Progress = Callable[[int, int], None]
+
+
+class IndexUnavailable(FedcatError):
+    """There is no usable search index yet."""
+
+    status, type, title = 503, "index-unavailable", "Search index unavailable"
+
+
+def _current_file(settings: Settings) -> Path:
+    return settings.index_path / "CURRENT"
+
+
+def _pending_file(settings: Settings) -> Path:
+    return settings.index_path / "PENDING"
+
+
+def current_generation(settings: Settings) -> Path | None:
+    """The generation directory in use, if there is one with this build's schema version."""
+    try:
+        path = settings.index_path / _current_file(settings).read_text().strip()
+        meta = json.loads((path / "fedcat.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return path if meta.get("schema_version") == SCHEMA_VERSION else None
+
+
+def index_status(settings: Settings) -> str:
+    """ "missing", "outdated" (another schema version), "pending" (a writer died mid-update) or "ok"."""
+    if not _current_file(settings).exists():
+        return "missing"
+    if current_generation(settings) is None:
+        return "outdated"
+    return "pending" if _pending_file(settings).exists() else "ok"
+
+
+def _open(path: Path) -> tantivy.Index:
+    index = tantivy.Index.open(str(path))
+    register_analyzers(index)
+    return index
+
+
+def _add(
+    writer: tantivy.IndexWriter, store: GraphStore, graphs: list[str], scratch: Path, on_progress: Progress | None
+) -> int:
+    added = done = 0
+    for records in iter_records(store, graphs, scratch):
+        for record in records:
+            writer.add_document(to_document(record))
+        added += len(records)
+        done = min(len(graphs), done + BATCH)
+        if on_progress:
+            on_progress(done, len(graphs))
+    return added
+
+
+def rebuild_index(settings: Settings, store: GraphStore, on_progress: Progress | None = None) -> int:
+    """Index every record of `store` into a fresh generation and make it current; returns the record count."""
+    root = settings.index_path
+    root.mkdir(parents=True, exist_ok=True)
+    generation = root / f"g{time.time_ns()}"
+    generation.mkdir()
+    index = tantivy.Index(build_schema(), path=str(generation))
+    register_analyzers(index)
+    writer = index.writer(REBUILD_HEAP, 2)
+    graphs = record_graphs(store)
+    if on_progress:
+        on_progress(0, len(graphs))
+    added = _add(writer, store, graphs, root, on_progress)
+    writer.commit()
+    writer.wait_merging_threads()
+    (generation / "fedcat.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION, "records": added}))
+    tmp = root / "CURRENT.tmp"
+    tmp.write_text(generation.name)
+    os.replace(tmp, _current_file(settings))
+    _pending_file(settings).unlink(missing_ok=True)
+    # Readers still on an older generation keep their open files (unlinked files stay readable).
+    for old in root.iterdir():
+        if old.is_dir() and old != generation:
+            shutil.rmtree(old, ignore_errors=True)
+    return added
+
+
+def prepare_index(settings: Settings, store: GraphStore) -> None:
+    """Before a writer changes records: rebuild a missing, outdated or crash-stale index, then mark it pending."""
+    if index_status(settings) != "ok":
+        rebuild_index(settings, store)
+    _pending_file(settings).write_text(str(os.getpid()))
+
+
+def update_index(settings: Settings, store: GraphStore, changed: Iterable[str], removed: Iterable[str]) -> int:
+    """Re-index `changed` record graphs and drop `removed` ones (IRIs), in one commit; idempotent.
+
+    Returns how many documents were (re)written. A missing or outdated index is rebuilt instead.
+    """
+    generation = current_generation(settings)
+    if generation is None:
+        rebuild_index(settings, store)
+        return len(record_graphs(store))
+    changed = sorted(set(changed))
+    gone = sorted(set(removed) - set(changed))
+    index = _open(generation)
+    writer = index.writer(UPDATE_HEAP, 1)
+    for graph in (*changed, *gone):
+        writer.delete_documents_by_term("graph", graph)
+    added = _add(writer, store, changed, settings.index_path, None)
+    writer.commit()
+    writer.wait_merging_threads()
+    deleted, total = _deleted_documents(generation)
+    if deleted >= COMPACT_MIN and deleted >= COMPACT_SHARE * total:
+        rebuild_index(settings, store)
+    _pending_file(settings).unlink(missing_ok=True)
+    return added
+
+
+def _deleted_documents(generation: Path) -> tuple[int, int]:
+    """(deleted, all) documents in the index's segments, from tantivy's meta.json."""
+    segments = json.loads((generation / "meta.json").read_text()).get("segments", [])
+    deleted = sum((s.get("deletes") or {}).get("num_deleted_docs", 0) for s in segments)
+    return deleted, sum(s.get("max_doc", 0) for s in segments)
+
+
+class SearchIndex:
+    """The read side: the current generation, reloaded at most every `check_every` seconds to see new commits."""
+
+    def __init__(self, settings: Settings, check_every: float = 1.0, cache_size: int = 512) -> None:
+        self.settings = settings
+        self.check_every = check_every
+        self.cache_size = cache_size
+        self._lock = threading.Lock()
+        self._index: tantivy.Index | None = None
+        self._generation: Path | None = None
+        self._checked = 0.0
+        self._stamp: tuple[str, int, int] = ("", 0, 0)
+        self.version = 0  # bumped whenever a new commit or generation is loaded, which empties the caches:
+        self.labels: dict[tuple[str, ...], str] = {}  # facet labels read from records
+        self.browse: dict[tuple[Any, ...], Any] = {}  # facet counts of searches without words
+        # Whole answers, least recently used first: popular searches (the landing page, the top queries)
+        # repeat, and until the next commit their answer cannot change (as Solr's queryResultCache).
+        self._results: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._open_current()
+
+    def _open_current(self) -> None:
+        generation = current_generation(self.settings)
+        if generation is None:
+            raise IndexUnavailable(
+                f"no search index at {self.settings.index_path}: run a harvest or `fedcat index rebuild`"
+            )
+        # tantivy replaces meta.json atomically on every commit: its stat is a cheap "anything new?" check.
+        try:
+            stat = (generation / "meta.json").stat()
+            stamp = (generation.name, stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = (generation.name, 0, 0)
+        if generation != self._generation:
+            index = _open(generation)
+            index.config_reader("Manual")
+            self._index, self._generation = index, generation
+            self._changed()
+        elif stamp != self._stamp:
+            assert self._index is not None
+            self._index.reload()
+            self._changed()
+        self._stamp = stamp
+        self._checked = time.monotonic()
+
+    def _changed(self) -> None:
+        self.version += 1
+        self.labels, self.browse, self._results = {}, {}, OrderedDict()
+
+    def cached(self, key: tuple[Any, ...]) -> Any:
+        """The remembered answer for `key` (which must include `version`), or None."""
+        with self._lock:
+            found = self._results.get(key)
+            if found is not None:
+                self._results.move_to_end(key)
+            return found
+
+    def remember(self, key: tuple[Any, ...], answer: Any) -> None:
+        """Keep an answer for `cached`, dropping the least recently used beyond `cache_size`."""
+        if self.cache_size <= 0:
+            return
+        with self._lock:
+            self._results[key] = answer
+            while len(self._results) > self.cache_size:
+                self._results.popitem(last=False)
+
+    @property
+    def index(self) -> tantivy.Index:
+        """The tantivy index, after a reload if the last check is older than `check_every`."""
+        if time.monotonic() - self._checked >= self.check_every:
+            with self._lock:
+                if time.monotonic() - self._checked >= self.check_every:
+                    self._open_current()
+        assert self._index is not None
+        return self._index
+
+    def searcher(self) -> tantivy.Searcher:
+        """A searcher over the newest commit seen (hold it for one request)."""
+        return self.index.searcher()
+
+
+def open_index(settings: Settings, cache_size: int = 512) -> SearchIndex:
+    """A reader of the node's search index; `IndexUnavailable` when none was built yet."""
+    return SearchIndex(settings, cache_size=cache_size)

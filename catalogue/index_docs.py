@@ -1,0 +1,292 @@
+"""Index documents from record graphs: one SPARQL query per batch of records, then plain Python.
+
+A record's searchable and displayed values are read from its named graph: the provenance markers on the
+graph (`fedcat:source`, `datasetId`, `visibility`, ...) and the dataset's own properties, with its
+distributions' formats and licences and its publisher's names. Everything a hit shows is stored in the
+document's JSON payload, so a search never goes back to the graph store.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import pyoxigraph as ox
+import tantivy
+
+from catalogue.index_schema import ANALYZERS, LANGS, SAMPLE_BUCKETS, keyword_field, sort_title_field, text_field
+from catalogue.store import GraphStore
+from vocabularies.namespaces import DCAT, DCT, FEDCAT, FOAF, RDFS, SKOS, Namespace
+
+DPV = Namespace("https://w3id.org/dpv#")
+UNTAGGED = ""  # the language key of literals without a language tag
+DISPLAY_ORDER = ("en", "fr", "de", "lb")  # fallback after the requested language, then untagged, then any
+SKOLEM = "/.well-known/genid/"
+
+# What the query reads, by subject: each predicate is bound to a short code, because projecting a short
+# literal is much cheaper for Oxigraph than decoding a long IRI on every row (as is `?n` instead of `?g`).
+_ON_GRAPH = {
+    "iri": FOAF.primaryTopic,
+    "source": FEDCAT.source,
+    "id": FEDCAT.datasetId,
+    "visibility": FEDCAT.visibility,
+    "changed": FEDCAT.lastChanged,
+    "hosted": FEDCAT.hostedData,
+    "band": FEDCAT.qualityBand,
+}
+_ON_DATASET = {
+    "title": DCT["title"],
+    "description": DCT.description,
+    "keyword": DCAT.keyword,
+    "theme": DCAT.theme,
+    "publisher": DCT.publisher,
+    "language": DCT.language,
+    "access": DCT.accessRights,
+    "modified": DCT.modified,
+    "issued": DCT.issued,
+    "licence": DCT.license,
+    "protection": DPV.hasData,
+    "hosted": FEDCAT.hostedData,
+    "band": FEDCAT.qualityBand,
+}
+_ON_DISTRIBUTION = {"format": DCT["format"], "licence": DCT.license}
+
+
+def _branches(subject: str, table: dict[str, ox.NamedNode]) -> str:
+    return " UNION ".join(f'{{ {subject} {p} ?v BIND("{code}" AS ?k) }}' for code, p in table.items())
+
+
+BATCH_QUERY = f"""
+SELECT ?n ?k ?v ?x WHERE {{
+  VALUES (?g ?n) {{ $GRAPHS$ }}
+  GRAPH ?g {{
+    {_branches("?g", _ON_GRAPH)}
+    UNION {{ ?g {FOAF.primaryTopic} ?d . {_branches("?d", _ON_DATASET)} }}
+    UNION {{ ?g {FOAF.primaryTopic} ?d . ?d {DCAT.distribution} ?dist . {_branches("?dist", _ON_DISTRIBUTION)} }}
+    UNION {{ ?g {FOAF.primaryTopic} ?d . ?d {DCT.publisher} ?x . ?x {FOAF.name} ?v BIND("publisher_name" AS ?k) }}
+    UNION {{ ?g {FOAF.primaryTopic} ?d . ?d {DPV.hasData} ?x . ?x {SKOS.prefLabel}|{RDFS.label} ?v
+             BIND("protection_label" AS ?k) }}
+  }}
+}}"""
+
+RECORD_GRAPHS_QUERY = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g {FEDCAT.datasetId} ?id }} }}"
+
+
+def lang_of(literal: ox.Literal) -> str:
+    """The primary language subtag of a literal ("fr-LU" -> "fr"), or "" when untagged."""
+    return (literal.language or "").split("-")[0].lower()
+
+
+V = TypeVar("V")
+
+
+def pick(values: dict[str, V], prefs: Iterable[str] = ()) -> tuple[str, V] | None:
+    """The (language, value) to show: preferred languages, then en, fr, de, lb, untagged, then any."""
+    for lang in (*prefs, *DISPLAY_ORDER, UNTAGGED):
+        if lang in values:
+            return lang, values[lang]
+    return (min(values), values[min(values)]) if values else None
+
+
+@dataclass
+class IndexRecord:
+    """The values of one record that the index needs, gathered from its graph."""
+
+    graph: str
+    id: str = ""
+    iri: str = ""
+    source: str = ""
+    visibility: str = "restricted"  # until the record's marker says "public": fail closed
+    last_changed: str = ""
+    modified: str = ""
+    issued: str = ""
+    titles: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    descriptions: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    keywords: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    publishers: list[str] = field(default_factory=list)
+    publisher_names: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    themes: set[str] = field(default_factory=set)
+    formats: set[str] = field(default_factory=set)
+    licences: set[str] = field(default_factory=set)
+    access_rights: set[str] = field(default_factory=set)
+    languages: set[str] = field(default_factory=set)
+    protection: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    hosted: bool = False
+    quality_band: str = ""
+
+    def take(self, code: str, value: ox.NamedNode | ox.BlankNode | ox.Literal, about: str | None) -> None:
+        """Add one (code, value) row of the batch query."""
+        text = value.value
+        lang = lang_of(value) if isinstance(value, ox.Literal) else None
+        if code in _TEXT:
+            if lang is not None:
+                getattr(self, _TEXT[code])[lang].append(text)
+        elif code in _SETS:
+            getattr(self, _SETS[code]).add(text)
+        elif code == "visibility":
+            self.visibility = "public" if text == "public" else "restricted"
+        elif code in _SCALARS:
+            setattr(self, _SCALARS[code], text)
+        elif code == "modified":
+            self.modified = max(self.modified, text)
+        elif code == "issued":
+            self.issued = self.issued or text
+        elif code == "publisher":
+            if text not in self.publishers:
+                self.publishers.append(text)
+        elif code == "publisher_name" and about is not None and lang is not None:
+            self.publisher_names[about].setdefault(lang, text)
+        elif code == "protection_label" and about is not None and lang is not None:
+            self.protection[about].setdefault(lang, text)
+        elif code == "protection":
+            self.protection.setdefault(text, {})
+        elif code == "hosted":
+            self.hosted = text.lower() in ("true", "1", "yes")
+        elif code == "band":
+            self.quality_band = text
+
+    def publisher_key(self) -> str:
+        """The publisher facet value: its IRI, or its name when the IRI is a per-record skolem IRI."""
+        if not self.publishers:
+            return ""
+        iri = self.publishers[0]
+        if SKOLEM in iri:
+            best = pick(self.publisher_names.get(iri, {}))
+            return best[1] if best else ""
+        return iri
+
+
+_TEXT = {"title": "titles", "description": "descriptions", "keyword": "keywords"}
+_SETS = {
+    "theme": "themes",
+    "format": "formats",
+    "licence": "licences",
+    "access": "access_rights",
+    "language": "languages",
+}
+_SCALARS = {"iri": "iri", "source": "source", "id": "id", "changed": "last_changed"}
+
+
+def fetch_records(store: GraphStore, graphs: list[str]) -> list[IndexRecord]:
+    """The index records of `graphs` (one query); graphs without a provenance marker are left out."""
+    if not graphs:
+        return []
+    records = [IndexRecord(g) for g in graphs]
+    pairs = " ".join(f"(<{g}> {n})" for n, g in enumerate(graphs))
+    for row in store.select(BATCH_QUERY.replace("$GRAPHS$", pairs, 1)):
+        about = row.get("x")
+        records[int(row["n"].value)].take(row["k"].value, row["v"], about.value if about is not None else None)
+    return [r for r in records if r.id and r.iri]
+
+
+def record_graphs(store: GraphStore) -> list[str]:
+    """Every complete record graph in the store (those with their provenance marker), sorted."""
+    return sorted(r["g"].value for r in store.select(RECORD_GRAPHS_QUERY))
+
+
+def epoch_seconds(value: str) -> int | None:
+    """Seconds since the epoch of an xsd:dateTime / xsd:date / gYear lexical form; None if unparseable."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        match = re.match(r"^(\d{4})(?:-(\d{2}))?", text)
+        if not match:
+            return None
+        parsed = datetime(int(match.group(1)), int(match.group(2) or 1), 1)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp())
+
+
+def _first_per_lang(values: dict[str, list[str]]) -> dict[str, str]:
+    return {lang: sorted(texts)[0] for lang, texts in values.items() if texts}
+
+
+def _fold(text: str) -> str:
+    # The sort key: case- and accent-insensitive, so "Émissions" sorts with "emissions".
+    return " ".join(ANALYZERS["fedcat_fold"].analyze(text))[:120]
+
+
+def payload(record: IndexRecord) -> dict[str, object]:
+    """What a hit shows, in every language the record has (the search picks one per request)."""
+    modified = record.modified or record.issued or record.last_changed
+    publisher = record.publishers[0] if record.publishers else ""
+    return {
+        "id": record.id,
+        "iri": record.iri,
+        "source": record.source,
+        "visibility": record.visibility,
+        "title": _first_per_lang(record.titles),
+        "description": _first_per_lang(record.descriptions),
+        "keywords": {lang: sorted(set(words)) for lang, words in record.keywords.items()},
+        "publisher": {
+            "key": record.publisher_key(),
+            "iri": "" if SKOLEM in publisher else publisher,
+            "names": dict(record.publisher_names.get(publisher, {})),
+        },
+        "themes": sorted(record.themes),
+        "formats": sorted(record.formats),
+        "licences": sorted(record.licences),
+        "access_rights": sorted(record.access_rights),
+        "languages": sorted(record.languages),
+        "protection": {iri: dict(labels) for iri, labels in sorted(record.protection.items())},
+        "modified": modified,
+        "hosted": record.hosted,
+        "quality_band": record.quality_band,
+    }
+
+
+def to_document(record: IndexRecord) -> tantivy.Document:
+    """The tantivy document of one record."""
+    doc = tantivy.Document()
+    doc.add_text("graph", record.graph)
+    doc.add_text("id", record.id)
+    doc.add_text("visibility", record.visibility)
+    tiekey = int(record.id[:16], 16) if re.fullmatch(r"[0-9a-f]{1,16}", record.id[:16]) else 0
+    doc.add_unsigned("tiekey", tiekey)
+    doc.add_unsigned("bucket", tiekey % SAMPLE_BUCKETS)
+    modified = record.modified or record.issued or record.last_changed
+    seconds = (epoch_seconds(modified) or 0) if modified else 0
+    doc.add_integer("modified", seconds)
+    # Sort keys carry part of the id so that equal dates or titles still sort the same in any index build.
+    doc.add_integer("modified_key", seconds * 65536 + (tiekey & 0xFFFF))
+    doc.add_bytes("payload", json.dumps(payload(record), ensure_ascii=False, separators=(",", ":")).encode())
+    for kind, by_lang in (("title", record.titles), ("description", record.descriptions), ("keyword", record.keywords)):
+        for lang, texts in by_lang.items():
+            for text in texts:
+                doc.add_text(text_field(kind, lang), text)
+                if kind != "description":
+                    doc.add_text(f"{kind}_words", text)
+    for names in record.publisher_names.values():
+        for name in set(names.values()):
+            doc.add_text("publisher_text", name)
+    facet_values: dict[str, Iterable[str]] = {
+        "theme": record.themes,
+        "publisher": [record.publisher_key()] if record.publisher_key() else [],
+        "format": record.formats,
+        "licence": record.licences,
+        "access_rights": record.access_rights,
+        "language": record.languages,
+        "source": [record.source],
+        "protection_type": record.protection,
+        "hosted": ["yes" if record.hosted else "no"],
+        "quality_band": [record.quality_band] if record.quality_band else [],
+    }
+    for name, values in facet_values.items():
+        for value in sorted(set(values)):
+            doc.add_text(name, value)
+    titles = _first_per_lang(record.titles)
+    keywords = {lang: sorted(set(words)) for lang, words in record.keywords.items()}
+    for lang in LANGS:
+        shown = pick(keywords, (lang,))
+        for word in shown[1] if shown else ():
+            doc.add_text(keyword_field(lang), word)
+        title = pick(titles, (lang,))
+        doc.add_text(sort_title_field(lang), (_fold(title[1]) if title else "") + "\x1f" + record.id)
+    return doc

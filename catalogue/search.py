@@ -1,0 +1,393 @@
+"""Dataset search: BM25 over every language, facet counts and filters, sorting and paging.
+
+The API, the CLI and the benchmark all call `search()`. Facets are disjunctive: a facet's counts ignore
+that facet's own filter (so the other values stay visible to OR in) but apply every other filter; each
+facet value's count is the number of results that selecting it (alone) gives; above
+`search_facets.EXACT_FACETS` matches they are estimated from a sample (`facets_exact: false`). `visibility`
+says which records the caller may see; anonymous callers see "public" only, and it filters hits, totals,
+counts, facet labels and typo corrections alike.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, cast
+
+import tantivy
+from tantivy import Order, Query
+
+from catalogue.config import Settings
+from catalogue.errors import FedcatError
+from catalogue.index import SearchIndex, open_index
+from catalogue.index_docs import pick
+from catalogue.index_schema import FACETS, keyword_field, sort_title_field
+from catalogue.search_facets import Counts, count, facet_counts
+from catalogue.search_query import QueryBuilder, can_fuzz, combine, fuzzable, hidden_from, parse
+from vocabularies import normalise
+
+SORTS = ("relevance", "modified", "title")
+MAX_QUERY_CHARS = 500
+MAX_CLAUSES = 32
+MAX_PAGE_SIZE = 100
+MAX_WINDOW = 10_000  # deepest result reachable by paging, as in Elasticsearch
+MAX_TIES = 256  # extra hits read to order equal scores at a page boundary by id
+PUBLIC = ("public",)
+_LANG = re.compile(r"^[a-z]{2,3}$")
+_YES_NO = {
+    "en": ("yes", "no"),
+    "fr": ("oui", "non"),
+    "de": ("ja", "nein"),
+    "lb": ("jo", "neen"),
+}
+_NORMALISE = {
+    "theme": normalise.theme,
+    "format": normalise.file_type,
+    "licence": normalise.licence,
+    "access_rights": normalise.access_right,
+    "language": normalise.language,
+}
+
+
+class InvalidSearch(FedcatError):
+    """A search request that cannot be answered as asked."""
+
+    status, type, title = 422, "invalid-search", "Invalid search"
+
+
+class UnknownFacet(InvalidSearch):
+    """A filter on a facet that does not exist."""
+
+    type, title = "unknown-facet", "Unknown facet"
+
+
+class QueryTooLong(InvalidSearch):
+    """Query text beyond the limits."""
+
+    type, title = "query-too-long", "Query too long"
+
+
+class InvalidSort(InvalidSearch):
+    """A sort order other than relevance, modified or title."""
+
+    type, title = "invalid-sort", "Invalid sort order"
+
+
+class ResultWindowExceeded(InvalidSearch):
+    """A page deeper than the result window."""
+
+    type, title = "result-window-exceeded", "Page too deep"
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to search: text, facet filters (AND across facets, OR within one), languages, order and page."""
+
+    text: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    languages: tuple[str, ...] = ("en",)
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 20
+    facets: bool = True  # False skips the counts (cheaper when paging through results)
+
+    def __post_init__(self) -> None:
+        if len(self.text) > MAX_QUERY_CHARS:
+            raise QueryTooLong(f"the query has {len(self.text)} characters; at most {MAX_QUERY_CHARS} are allowed")
+        if len(self.text.split()) > MAX_CLAUSES:
+            raise QueryTooLong(f"the query has more than {MAX_CLAUSES} words")
+        unknown = sorted(set(self.filters) - set(FACETS))
+        if unknown:
+            raise UnknownFacet(f"unknown facet {', '.join(unknown)}; facets are {', '.join(FACETS)}")
+        if self.sort not in SORTS:
+            raise InvalidSort(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}")
+        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise InvalidSearch(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        if self.page < 1:
+            raise InvalidSearch("page starts at 1")
+        if not self.languages or not all(_LANG.match(lang) for lang in self.languages):
+            raise InvalidSearch(f"languages must be ISO 639 codes, not {self.languages!r}")
+
+
+@dataclass
+class FacetValue:
+    """One value of a facet, its label in the requested language and how many results have it."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    """One page of results with the total and the facet counts."""
+
+    total: int
+    page: int
+    page_size: int
+    lang: str
+    match: str  # "exact", or "fuzzy" when the words were taken as typos of title words
+    corrections: dict[str, list[str]]  # with "fuzzy": the title words each query word stood for
+    items: list[dict[str, Any]]
+    facets: dict[str, list[FacetValue]]
+    facets_exact: bool = True  # False: counted on a sample of a large result set, then scaled
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of the API (and of `fedcat search --json`)."""
+        return {
+            "total": self.total,
+            "page": self.page,
+            "page_size": self.page_size,
+            "lang": self.lang,
+            "match": self.match,
+            "corrections": self.corrections,
+            "items": self.items,
+            "facets": {
+                name: [{"value": v.value, "label": v.label, "count": v.count} for v in values]
+                for name, values in self.facets.items()
+            },
+            "facets_exact": self.facets_exact,
+        }
+
+
+def preferred_languages(lang: str | None = None, accept_language: str | None = None) -> tuple[str, ...]:
+    """Languages to show, best first: `lang` if given, else the Accept-Language header by q; default en."""
+    if lang:
+        return (lang.strip().lower().split("-")[0],)
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        code = tag.strip().lower().split("-")[0]
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if _LANG.match(code) and q > 0:
+            ranked.append((-q, position, code))
+    langs = tuple(dict.fromkeys(code for _, _, code in sorted(ranked)))
+    return langs or ("en",)
+
+
+def search(index: SearchIndex | Settings, query: SearchQuery, *, visibility: Collection[str] = PUBLIC) -> SearchResult:
+    """Run `query` against the node's index for a caller allowed to see records of `visibility`."""
+    if isinstance(index, Settings):
+        index = open_index(index)
+    index.index  # noqa: B018 - looks for a newer commit first, so the cache key names the version searched
+    filters = tuple(sorted(query.filters.items()))
+    key: tuple[Any, ...] = (index.version, tuple(sorted(visibility)), query.text, filters, query.languages)
+    key += (query.sort, query.page, query.page_size, query.facets)
+    found = index.cached(key)
+    if found is None:
+        found = _Search(index).search(query, visibility=visibility)
+        index.remember(key, found)
+    return cast(SearchResult, found)
+
+
+class _Search:
+    """One search against one `SearchIndex` (whose label cache it shares)."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+        self.visibility = ""
+
+    def search(self, query: SearchQuery, *, visibility: Collection[str] = PUBLIC) -> SearchResult:
+        """Run `query` for a caller allowed to see records of `visibility`."""
+        tindex = self.index.index
+        searcher = tindex.searcher()
+        builder = QueryBuilder(tindex.schema, searcher)
+        langs = query.languages
+        filters = {name: self._filter_values(name, values) for name, values in query.filters.items() if values}
+        fields = {name: keyword_field(langs[0]) if name == "keyword" else f for name, f in FACETS.items()}
+        hidden = hidden_from(tindex.schema, visibility)
+        self.visibility = ",".join(sorted(visibility))
+        clauses = parse(query.text)
+        offset = (query.page - 1) * query.page_size
+        want = min(offset + query.page_size, MAX_WINDOW)
+        match, corrected = "exact", {}
+        text = builder.text_query(clauses)
+        full = combine(text, [builder.any_of(fields[n], v) for n, v in filters.items()], hidden)
+        # One pass ranks the first page and counts every match; the facets take a second one.
+        hits, total = self._top(searcher, full, query, text is not None, want)
+        # Typo tolerance only when the words themselves found nothing (not when the filters excluded it all).
+        nothing = total == 0 and can_fuzz(clauses)
+        if nothing and (not filters or count(searcher, combine(text, [], hidden)) == 0):
+            words = {w for c in clauses if (w := fuzzable(c))}
+            corrected = {w: builder.corrections(w, hidden) for w in sorted(words)}
+            text, match = builder.text_query(clauses, corrected), "fuzzy"
+            full = combine(text, [builder.any_of(fields[n], v) for n, v in filters.items()], hidden)
+            hits, total = self._top(searcher, full, query, True, want)
+        if offset < total and offset + query.page_size > MAX_WINDOW:
+            raise ResultWindowExceeded(
+                f"results beyond the first {MAX_WINDOW} cannot be paged to; add words or filters"
+            )
+        items = [self._item(searcher, address, score, langs) for score, address in hits[offset:]]
+        counts, exact = (
+            self._facets(searcher, builder, text, hidden, filters, fields, total) if query.facets else ({}, True)
+        )
+        labelled = {
+            name: [
+                FacetValue(value, self._label(searcher, builder, hidden, name, value, langs), n) for value, n in values
+            ]
+            for name, values in counts.items()
+        }
+        return SearchResult(
+            total, query.page, query.page_size, langs[0], match, corrected, items, labelled, facets_exact=exact
+        )
+
+    @staticmethod
+    def _filter_values(name: str, values: tuple[str, ...]) -> list[str]:
+        # Vocabulary facets take codes and labels too: theme=HEAL, format=csv, language=fr.
+        normaliser = _NORMALISE.get(name)
+        return sorted({(normaliser(v) if normaliser else None) or v for v in values})
+
+    def _facets(
+        self,
+        searcher: tantivy.Searcher,
+        builder: QueryBuilder,
+        text: Query | None,
+        hidden: Query | None,
+        filters: dict[str, list[str]],
+        fields: dict[str, str],
+        total: int,
+    ) -> tuple[Counts, bool]:
+        """Every facet's counts: one aggregation for the unfiltered facets, one per filtered facet."""
+        # Browsing without words aggregates over the whole catalogue: the same few answers, worth keeping.
+        key = (self.visibility, fields["keyword"], *((n, *v) for n, v in sorted(filters.items())))
+        if text is None and key in self.index.browse:
+            return cast(tuple[Counts, bool], self.index.browse[key])
+        schema = builder.schema
+        by_facet = {name: builder.any_of(fields[name], values) for name, values in filters.items()}
+        full = combine(text, list(by_facet.values()), hidden)
+        unfiltered = {name: fields[name] for name in FACETS if name not in filters}
+        counts, exact = facet_counts(searcher, schema, full, unfiltered, total)
+        for name in filters:
+            others = combine(text, [q for n, q in by_facet.items() if n != name], hidden)
+            own, own_exact = facet_counts(searcher, schema, others, {name: fields[name]})
+            counts[name], exact = own[name], exact and own_exact
+        answer = {name: counts[name] for name in FACETS}, exact
+        if text is None:
+            self.index.browse[key] = answer
+        return answer
+
+    def _top(
+        self, searcher: tantivy.Searcher, full: Query, query: SearchQuery, scored: bool, want: int
+    ) -> tuple[list[tuple[Any, tantivy.DocAddress]], int]:
+        """The first `want` hits in order, and how many match in all.
+
+        Ties (equal score or sort key) are ordered by id, so every build of the index agrees on the order.
+        """
+        if query.sort == "title":
+            order_field: str | None = sort_title_field(query.languages[0])
+            order = Order.Asc
+        elif query.sort == "modified" or not scored:
+            order_field, order = "modified_key", Order.Desc
+        else:
+            order_field, order = None, Order.Desc
+        limit = want + 1
+        result = searcher.search(full, limit, count=True, order_by_field=order_field, order=order)
+        hits, total = result.hits, int(getattr(result, "count", 0) or 0)
+        # Widen the window while the hit after the last wanted one ties with it (bounded: a huge group
+        # of equal scores at a page boundary is cut where tantivy cuts it).
+        while len(hits) == limit and hits[want - 1][0] == hits[-1][0] and limit <= want + MAX_TIES:
+            limit = min(2 * limit, want + MAX_TIES + 1)
+            hits = searcher.search(full, limit, count=False, order_by_field=order_field, order=order).hits
+        keys = searcher.fast_field_values("tiekey", [address for _, address in hits])
+        reverse = order == Order.Desc
+        ranked = sorted(
+            zip(hits, keys, strict=True),
+            key=lambda item: (_neg(item[0][0]) if reverse else item[0][0], item[1] or 0),
+        )
+        return [hit for hit, _ in ranked][:want], total
+
+    def _item(
+        self, searcher: tantivy.Searcher, address: tantivy.DocAddress, score: Any, langs: tuple[str, ...]
+    ) -> dict[str, Any]:
+        data = _payload(searcher, address)
+        lang = langs[0]
+        title = pick(data["title"], langs)
+        description = pick(data["description"], langs)
+        keywords = pick(data["keywords"], langs)
+        publisher = data["publisher"]
+        name = pick(publisher["names"], langs)
+        return {
+            "id": data["id"],
+            "iri": data["iri"],
+            "title": title[1] if title else "",
+            "title_lang": title[0] if title else "",
+            "description": description[1] if description else "",
+            "publisher": name[1] if name else "",
+            "publisher_iri": publisher["iri"],
+            "formats": [_vocab_label(v, lang) for v in data["formats"]],
+            "themes": [_vocab_label(v, lang) for v in data["themes"]],
+            "keywords": keywords[1] if keywords else [],
+            "access_rights": [_vocab_label(v, lang) for v in data["access_rights"]],
+            "licences": [_vocab_label(v, lang) for v in data["licences"]],
+            "modified": data["modified"],
+            "source": data["source"],
+            "score": round(score, 4) if isinstance(score, float) else None,
+        }
+
+    def _label(
+        self,
+        searcher: tantivy.Searcher,
+        builder: QueryBuilder,
+        hidden: Query | None,
+        facet: str,
+        value: str,
+        langs: tuple[str, ...],
+    ) -> str:
+        lang = langs[0]
+        if facet in ("source", "keyword", "quality_band"):
+            return value
+        if facet == "hosted":
+            yes, no = _YES_NO.get(lang, _YES_NO["en"])
+            return yes if value == "yes" else no
+        if facet not in ("publisher", "protection_type"):
+            return _vocab_label(value, lang)
+        key = (facet, value, lang, self.visibility)
+        label = self.index.labels.get(key)
+        if label is None:
+            label = self.index.labels[key] = self._label_from_records(searcher, builder, hidden, facet, value, langs)
+        return label
+
+    def _label_from_records(
+        self,
+        searcher: tantivy.Searcher,
+        builder: QueryBuilder,
+        hidden: Query | None,
+        facet: str,
+        value: str,
+        langs: tuple[str, ...],
+    ) -> str:
+        """A publisher's name or a protection type's label, as a record the caller may see gives it."""
+        hits = searcher.search(combine(builder.any_of(FACETS[facet], [value]), [], hidden), 1, count=False).hits
+        if hits:
+            data = _payload(searcher, hits[0][1])
+            names = data["publisher"]["names"] if facet == "publisher" else data["protection"].get(value, {})
+            best = pick(names, langs)
+            if best:
+                return best[1]
+        return _vocab_label(value, langs[0])
+
+
+def _payload(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(bytes(searcher.doc(address).get_first("payload") or b"{}"))
+    return data
+
+
+def _neg(key: Any) -> Any:
+    return -key if isinstance(key, int | float) else key
+
+
+@lru_cache(maxsize=8192)
+def _vocab_label(value: str, lang: str) -> str:
+    """A vocabulary concept's label in `lang` (with the vocabulary's fallback), else its IRI's last segment."""
+    found = normalise.label(value, lang) if "://" in value else None
+    return found or re.split(r"[/#]", value.rstrip("/"))[-1]

@@ -1,0 +1,346 @@
+"""Quality results as W3C DQV in the graph: one metadata and one data quality graph per record.
+
+Each graph is replaced whole on every run and carries the markers the rest of the node relies on:
+`fq:ofRecord` (the public snapshot drops the graph unless that record is public), `fedcat:visibility`
+(copied from the record: the export includes public graphs), `fq:datasetId` and `fq:assessment`.
+Measurements are `dqv:QualityMeasurement`s of metrics declared in `vocabularies/data/quality.ttl`, attached
+with `dqv:hasQualityMeasurement` to the dataset (metadata) or to the hosted distribution (data).
+
+What never gets here: row values. Data results carry counts and percentages; min / max only of columns not
+marked identifying, and only for row-level data; no value sets, no unexpected values, no samples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import pyoxigraph as ox
+
+from catalogue.config import Settings
+from catalogue.records import lines_to_nquads
+from catalogue.store import GraphStore
+from quality.lookup import RecordRef
+from quality.metadata import DIMENSION_METRICS, Assessment
+from quality.shacl import KEEP_VIOLATIONS, Report, ShaclProfile
+from quality.terms import (
+    FQ,
+    SH,
+    data_quality_graph,
+    hosted_distribution,
+    metadata_quality_graph,
+)
+from quality.validation import ValidationOutcome
+from vocabularies.namespaces import DCT, DQV, FEDCAT, PROV, RDF, RDFS, XSD
+
+GX_AGENT = "https://pypi.org/project/great-expectations/{version}/"
+Lines = list[str]  # N-Triples lines without the final " ."
+
+
+def lines_of(triples: Iterable[ox.Triple]) -> Lines:
+    """N-Triples lines (without the final dot) of `triples`."""
+    return [str(t) for t in triples]
+
+
+def literal(value: Any) -> ox.Literal:
+    """A typed literal for a measurement value."""
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=XSD.boolean)
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=XSD.integer)
+    if isinstance(value, float):
+        return ox.Literal(f"{round(value, 6):.6f}".rstrip("0").rstrip(".") or "0", datatype=XSD.decimal)
+    return ox.Literal(str(value))
+
+
+def _marker(graph: ox.NamedNode, ref: RecordRef, assessment: str, at: str, run: str) -> list[ox.Triple]:
+    return [
+        ox.Triple(graph, RDF.type, FQ.QualityGraph),
+        ox.Triple(graph, FQ.ofRecord, ox.NamedNode(ref.graph)),
+        ox.Triple(graph, FQ.datasetId, ox.Literal(ref.dataset_id)),
+        ox.Triple(graph, FQ.assessment, ox.Literal(assessment)),
+        ox.Triple(graph, FEDCAT.visibility, ox.Literal(ref.visibility)),
+        ox.Triple(graph, PROV.generatedAtTime, ox.Literal(at, datatype=XSD.dateTime)),
+        ox.Triple(graph, PROV.wasGeneratedBy, ox.NamedNode(run)),
+    ]
+
+
+def measurement(
+    node: ox.NamedNode, on: ox.NamedNode, metric: ox.NamedNode, value: Any, *, linked: bool = True
+) -> list[ox.Triple]:
+    """One `dqv:QualityMeasurement`; `linked` also states `dqv:hasQualityMeasurement` from what it was computed
+    on (left out for per-criterion shortfalls: `dqv:computedOn` says the same, and 100k records need the room)."""
+    triples = [
+        ox.Triple(node, RDF.type, DQV.QualityMeasurement),
+        ox.Triple(node, DQV.computedOn, on),
+        ox.Triple(node, DQV.isMeasurementOf, metric),
+        ox.Triple(node, DQV.value, literal(value)),
+    ]
+    if linked:
+        triples.append(ox.Triple(on, DQV.hasQualityMeasurement, node))
+    return triples
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def _typed(value: Any) -> str:
+    return str(literal(value))
+
+
+TYPE, COMPUTED_ON, MEASURES, VALUE, HAS = (
+    _iri(RDF.type.value),
+    _iri(DQV.computedOn.value),
+    _iri(DQV.isMeasurementOf.value),
+    _iri(DQV.value.value),
+    _iri(DQV.hasQualityMeasurement.value),
+)
+MEASUREMENT, COMMENT, CHECKED = _iri(DQV.QualityMeasurement.value), _iri(RDFS.comment.value), _iri(FQ.checked.value)
+
+
+def _measurement_lines(node: str, on: str, metric: str, value: Any, linked: bool, typed: bool = True) -> Lines:
+    lines = [f"{node} {COMPUTED_ON} {on}", f"{node} {MEASURES} {metric}", f"{node} {VALUE} {_typed(value)}"]
+    if typed:
+        lines.append(f"{node} {TYPE} {MEASUREMENT}")
+    if linked:
+        lines.append(f"{on} {HAS} {node}")
+    return lines
+
+
+def metadata_lines(
+    settings: Settings,
+    ref: RecordRef,
+    assessment: Assessment,
+    reports: dict[str, Report],
+    profiles: dict[str, ShaclProfile],
+    *,
+    checked_urls: bool,
+) -> Lines:
+    """The metadata quality graph of one record, as N-Triples lines: MQA score, dimensions, shortfalls and
+    SHACL reports, without the run's stamps (`stamp_lines`), so equal results give equal lines.
+
+    Written as text rather than through term objects: scoring 100k records spends most of its time here.
+    """
+    g = metadata_quality_graph(settings.base, ref.dataset_id)
+    graph, dataset = _iri(g), _iri(ref.dataset)
+    # The graph IRI names the dataset id; source and publisher live in the record graph. Every line counts:
+    # scoring 100k records writes millions of quads, and the store's write speed sets the pace.
+    lines = [
+        f"{graph} {TYPE} {_iri(FQ.QualityGraph.value)}",
+        f"{graph} {_iri(FQ.ofRecord.value)} {_iri(ref.graph)}",
+        f'{graph} {_iri(FQ.assessment.value)} "metadata"',
+        f"{graph} {_iri(FEDCAT.visibility.value)} {ox.Literal(ref.visibility)}",
+        f"{dataset} {_iri(FEDCAT.qualityBand.value)} {ox.Literal(assessment.band)}",
+    ]
+    if checked_urls:
+        lines.append(f"{graph} {_iri(FQ.urlsChecked.value)} {_typed(True)}")
+    lines += _measurement_lines(f"<{g}#mqa>", dataset, _iri(FQ.mqaScore.value), assessment.score, True)
+    for name, points in assessment.dimensions.items():
+        metric = _iri(FQ[DIMENSION_METRICS[name]].value)
+        lines += _measurement_lines(f"<{g}#{name}>", dataset, metric, float(points), False)
+    for r in assessment.results:
+        if r.lost <= 0 and r.checked:
+            continue  # full marks: nothing to explain
+        node = f"<{g}#{r.criterion.id}>"
+        # Shortfalls state neither their type (dqv:isMeasurementOf implies it) nor a link from the dataset.
+        metric = _iri(r.criterion.metric_iri.value)
+        lines += _measurement_lines(node, dataset, metric, float(r.points), False, typed=False)
+        if r.detail:
+            lines.append(f"{node} {COMMENT} {ox.Literal(r.detail, language='en')}")
+        if not r.checked:
+            lines.append(f"{node} {CHECKED} {_typed(False)}")
+    subject = ox.NamedNode(ref.dataset)
+    for name, report in sorted(reports.items()):
+        lines += lines_of(shacl_triples(g, subject, report, profiles[name]))
+    return lines
+
+
+def stamp_lines(graph: str, *, run: str, at: str, digest: str) -> Lines:
+    """When and by which run a graph's results were computed, and their digest."""
+    return [
+        f"<{graph}> {_iri(PROV.generatedAtTime.value)} {ox.Literal(at, datatype=XSD.dateTime)}",
+        f"<{graph}> {_iri(PROV.wasGeneratedBy.value)} <{run}>",
+        f"<{graph}> {_iri(FQ.resultDigest.value)} {ox.Literal(digest)}",
+    ]
+
+
+def shacl_triples(g: str, dataset: ox.NamedNode, report: Report, profile: ShaclProfile) -> list[ox.Triple]:
+    """A trimmed `sh:ValidationReport` for one profile and a measurement of its violation count."""
+    node = ox.NamedNode(f"{g}#shacl-{profile.name}")
+    triples = measurement(node, dataset, FQ.shaclViolations, len(report.real))
+    triples += [
+        ox.Triple(node, RDF.type, SH.ValidationReport),
+        ox.Triple(node, SH.conforms, literal(report.conforms)),
+        ox.Triple(node, FQ.profile, ox.Literal(profile.name)),
+        ox.Triple(node, DCT.conformsTo, ox.NamedNode(profile.conforms_to)),
+        ox.Triple(node, FQ.shapeDefects, literal(report.shape_defects)),
+    ]
+    if report.error:
+        triples.append(ox.Triple(node, FQ.error, ox.Literal(report.error[:300])))
+    for n, v in enumerate(report.real[:KEEP_VIOLATIONS]):
+        result = ox.NamedNode(f"{g}#shacl-{profile.name}-{n}")
+        triples += [
+            ox.Triple(node, SH.result, result),
+            ox.Triple(result, RDF.type, SH.ValidationResult),
+            ox.Triple(result, SH.resultSeverity, SH[v.severity]),
+            ox.Triple(result, SH.sourceConstraintComponent, SH[v.component]),
+            ox.Triple(result, SH.focusNode, _node(v.focus)),
+        ]
+        if v.path:
+            triples.append(ox.Triple(result, SH.resultPath, ox.NamedNode(v.path)))
+        if v.message:
+            triples.append(ox.Triple(result, SH.resultMessage, ox.Literal(v.message[:500])))
+    return triples
+
+
+def _node(text: str) -> ox.NamedNode | ox.Literal:
+    try:
+        return ox.NamedNode(text)
+    except ValueError:  # a blank node label: its identity means nothing outside the report
+        return ox.Literal(text)
+
+
+def data_triples(settings: Settings, ref: RecordRef, outcome: ValidationOutcome) -> list[ox.Triple]:
+    """The data quality graph of one record: the latest GX validation of its hosted data."""
+    g = data_quality_graph(settings.base, ref.dataset_id)
+    graph = ox.NamedNode(g)
+    dataset = ox.NamedNode(ref.dataset)
+    dist = ox.NamedNode(hosted_distribution(settings.base, ref.dataset_id))
+    run = ox.NamedNode(outcome.run)
+    agent = ox.NamedNode(GX_AGENT.format(version=outcome.gx_version))
+    dt = XSD.dateTime
+    triples = _marker(graph, ref, "data", outcome.ended, outcome.run)
+    triples += [
+        ox.Triple(run, RDF.type, PROV.Activity),
+        ox.Triple(run, RDF.type, FQ.ValidationRun),
+        ox.Triple(run, PROV.startedAtTime, ox.Literal(outcome.started, datatype=dt)),
+        ox.Triple(run, PROV.endedAtTime, ox.Literal(outcome.ended, datatype=dt)),
+        ox.Triple(run, PROV.wasAssociatedWith, agent),
+        ox.Triple(run, FQ.gxVersion, ox.Literal(outcome.gx_version)),
+        ox.Triple(agent, RDF.type, PROV.SoftwareAgent),
+        ox.Triple(agent, RDFS.label, ox.Literal(f"Great Expectations {outcome.gx_version}")),
+    ]
+    columns = outcome.statistics.get("columns", {})
+    nulls = [c["null_rate"] for c in columns.values()]
+    summary: list[tuple[str, ox.NamedNode, Any]] = [
+        ("success", FQ.dataValidationSuccess, outcome.success),
+        ("ratio", FQ.expectationSuccessRatio, float(outcome.success_ratio)),
+        ("expectations", FQ.expectationCount, outcome.evaluated),
+        ("failed", FQ.failedExpectationCount, outcome.evaluated - outcome.successful),
+        ("rows", FQ.rowCount, int(outcome.statistics.get("rows", 0))),
+        ("columns", FQ.columnCount, len(columns)),
+        ("completeness", FQ.completeness, float(1 - sum(nulls) / len(nulls)) if nulls else 1.0),
+        ("drift", FQ.driftCount, len(outcome.drift)),
+    ]
+    for name, metric, value in summary:
+        triples += measurement(ox.NamedNode(f"{g}#{name}"), dist, metric, value)
+    # The dataset's own rollup, so a reader of the dataset finds the data verdict without the distribution.
+    triples += measurement(
+        ox.NamedNode(f"{g}#dataset-ratio"), dataset, FQ.expectationSuccessRatio, outcome.success_ratio
+    )
+    for n, r in enumerate(outcome.results):
+        node = ox.NamedNode(f"{g}#expectation-{n}")
+        percent = r.counts.get("unexpected_percent")
+        triples += measurement(
+            node, dist, FQ.unexpectedPercent, float(percent if percent is not None else (0 if r.success else 100))
+        )
+        triples += [
+            ox.Triple(node, FQ.expectationType, ox.Literal(r.type)),
+            ox.Triple(node, FQ.success, literal(r.success)),
+        ]
+        if r.column:
+            triples.append(ox.Triple(node, FQ.column, ox.Literal(r.column)))
+        for key, metric in (("unexpected_count", FQ.unexpectedCount), ("missing_percent", FQ.missingPercent)):
+            if key in r.counts:
+                triples.append(ox.Triple(node, metric, literal(r.counts[key])))
+        if r.observed is not None:
+            triples.append(ox.Triple(node, FQ.observedValue, literal(r.observed)))
+        if r.error:
+            triples.append(ox.Triple(node, FQ.error, literal(True)))
+    identifiers = set(outcome.identifier_columns)
+    for n, (name, col) in enumerate(columns.items()):
+        node = ox.NamedNode(f"{g}#column-{n}")
+        triples += measurement(node, dist, FQ.nullPercent, float(col["null_rate"] * 100))
+        triples += [
+            ox.Triple(node, FQ.column, ox.Literal(name)),
+            ox.Triple(node, FQ.columnType, ox.Literal(col["type"])),
+        ]
+        if outcome.access_mode == "row-level" and name not in identifiers and "min" in col:
+            triples.append(ox.Triple(node, FQ.observedMinimum, literal(col["min"])))
+            triples.append(ox.Triple(node, FQ.observedMaximum, literal(col["max"])))
+    for n, d in enumerate(outcome.drift):
+        node = ox.NamedNode(f"{g}#drift-{n}")
+        triples += [
+            ox.Triple(dist, FQ.drift, node),
+            ox.Triple(node, RDF.type, FQ.DriftNote),
+            ox.Triple(node, FQ.driftKind, ox.Literal(d.kind)),
+            ox.Triple(node, RDFS.comment, ox.Literal(d.detail, language="en")),
+        ]
+        if d.column:
+            triples.append(ox.Triple(node, FQ.column, ox.Literal(d.column)))
+    return triples
+
+
+def replace_graphs(store: GraphStore, graphs: Iterable[tuple[str, Lines]], batch: int = 2000) -> int:
+    """Replace named graphs whole, in batches (drop, then one bulk load); returns how many were written."""
+    written = 0
+    pending: list[tuple[str, Lines]] = []
+
+    def flush() -> None:
+        store.drop_graphs([g for g, _ in pending])
+        store.bulk_load("".join(lines_to_nquads(lines, g) for g, lines in pending).encode())
+        pending.clear()
+
+    for item in graphs:
+        pending.append(item)
+        written += 1
+        if len(pending) >= batch:
+            flush()
+    if pending:
+        flush()
+    store.flush()
+    return written
+
+
+def digest(lines: Lines) -> str:
+    """A digest of a graph's content (order-free), to skip rewriting results that did not change."""
+    return hashlib.blake2b("\n".join(sorted(lines)).encode(), digest_size=16).hexdigest()
+
+
+DIGESTS_QUERY = f"SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {FQ.resultDigest} ?d }} }}"
+
+
+def stored_digests(store: GraphStore) -> dict[str, str]:
+    """The result digest of every quality graph that has one."""
+    return {r["g"].value: r["d"].value for r in store.select(DIGESTS_QUERY)}
+
+
+VISIBILITY_QUERY = """PREFIX fedcat: <https://w3id.org/fedcat/ns#>
+PREFIX fq: <https://w3id.org/fedcat/quality#>
+SELECT ?g ?mine ?theirs WHERE {
+  GRAPH ?g { ?g fq:ofRecord ?r . OPTIONAL { ?g fedcat:visibility ?mine } }
+  OPTIONAL { GRAPH ?r { ?r fedcat:visibility ?theirs } }
+}"""
+
+
+def sync_visibility(store: GraphStore) -> tuple[int, int]:
+    """Bring quality and hosted graphs in line with their records after harvests: drop the graphs of withdrawn
+    records, copy a changed visibility. Returns (dropped, updated)."""
+    rows = store.select(VISIBILITY_QUERY)
+    gone = sorted({r["g"].value for r in rows if "theirs" not in r})
+    changed = {
+        r["g"].value: r["theirs"].value
+        for r in rows
+        if "theirs" in r and ("mine" not in r or r["mine"].value != r["theirs"].value)
+    }
+    store.drop_graphs(gone)
+    updates = []
+    for g, visibility in changed.items():
+        node = ox.NamedNode(g)
+        kept = [t for t in store.graph_triples(g) if not (t.subject == node and t.predicate == FEDCAT.visibility)]
+        kept.append(ox.Triple(node, FEDCAT.visibility, ox.Literal(visibility)))
+        updates.append((g, kept))
+    replace_graphs(store, [(g, lines_of(t)) for g, t in updates])
+    return len(gone), len(changed)

@@ -1,0 +1,63 @@
+"""Find records by public dataset id in the writer's store (restricted ones included: quality covers them too)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from catalogue.errors import NotFound
+from catalogue.store import GraphStore
+
+_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+RECORDS_QUERY = """PREFIX fedcat: <https://w3id.org/fedcat/ns#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+SELECT ?g ?id ?d ?source ?vis ?hash WHERE {
+  GRAPH ?g { ?g fedcat:datasetId ?id ; foaf:primaryTopic ?d ; fedcat:source ?source ;
+                fedcat:visibility ?vis ; fedcat:contentHash ?hash }
+  %s
+}"""
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """What quality needs to know about one record."""
+
+    dataset_id: str
+    graph: str
+    dataset: str
+    source: str
+    visibility: str
+    content_hash: str
+
+    @property
+    def public(self) -> bool:
+        """True when anonymous readers may see the record."""
+        return self.visibility == "public"
+
+
+def _refs(store: GraphStore, where: str = "") -> list[RecordRef]:
+    rows = store.select(RECORDS_QUERY % where)
+    refs = {
+        r["g"].value: RecordRef(
+            r["id"].value, r["g"].value, r["d"].value, r["source"].value, r["vis"].value, r["hash"].value
+        )
+        for r in rows
+        if isinstance(r["d"], ox.NamedNode)
+    }
+    return sorted(refs.values(), key=lambda ref: ref.dataset_id)
+
+
+def find_record(store: GraphStore, dataset_id: str) -> RecordRef:
+    """The record with public id `dataset_id`; `NotFound` (a clear CLI error) when there is none."""
+    if _ID.fullmatch(dataset_id):
+        found = _refs(store, f"FILTER(?id = {ox.Literal(dataset_id)})")
+        if found:
+            return found[0]
+    raise NotFound(f"no dataset with id {dataset_id!r} in this node; `fedcat search` or the API list the ids")
+
+
+def all_records(store: GraphStore) -> list[RecordRef]:
+    """Every complete record graph in the store, by dataset id."""
+    return _refs(store)
