@@ -119,11 +119,13 @@ def test_restricted_records_never_reach_anonymous_callers(cli, home, tmp_path):
         for fmt in ("ttl", "nt", "jsonld", "rdf"):
             body = client.get(f"/catalog.{fmt}?page_size=1000").text
             assert "Secret register" not in body and "open.example.lu" in body
-        sparql = client.get("/sparql", params={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"},
-                            headers={"Accept": "text/csv"}).text
+        sparql = client.get(
+            "/sparql", params={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"}
+        ).text
         assert "Secret register" not in sparql and "/source/secret" not in sparql
-        assert "Secret register" in "".join(str(t) for t in client.app.state.full_store.construct(
-            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))
+        assert "Secret register" in "".join(
+            str(t) for t in client.app.state.full_store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        )
     out = tmp_path / "export.ttl"
     assert cli("export", "--output", str(out)).exit_code == 0
     assert "Secret register" not in out.read_text()
