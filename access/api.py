@@ -405,3 +405,8 @@ def audit_log(
         scope = None if actor.role == "admin" else actor.publishers
         found = audit.events(ctx.session, publishers=scope, after=after, limit=limit, kind=kind)
         return {"events": [audit.as_dict(e) for e in found], "next_after": found[-1].seq if found else None}
+
+
+from access.sandbox_api import sandbox_routes  # noqa: E402  (the sandbox's views and query routes)
+
+router.include_router(sandbox_routes(LimitedRoute))

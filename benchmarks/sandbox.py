@@ -340,22 +340,25 @@ def main() -> None:
             "|---|" + "---:|" * (len(COLUMNS) - 1),
             *("| " + " | ".join(row.cells()) + " |" for row in compared),
             "",
-            f"Target: at most {TARGET_RATIO}x on each (median against median); worst here {worst:.2f}x. Load average "
-            f"{load[0]:.1f} to {os.getloadavg()[0]:.1f} on {os.cpu_count()} shared cores while this ran: with the",
-            "machine that busy, the wall-clock medians of 30 to 100 ms queries move by 10 ms or more between runs,",
-            "either way. CPU time does not depend on the load: *sandbox CPU* is the service side (gate, JSON) plus",
-            "the worker process, *raw CPU* the benchmark process, per query. What the sandbox adds is a fixed cost",
-            "of about 2 ms a query (parse and walk, two pipe hops, Arrow IPC, JSON conversion), visible only on",
-            "queries DuckDB answers in a few milliseconds.",
+            f"Target: at most {TARGET_RATIO}x on each, median against median; worst here {worst:.2f}x. The load",
+            f"average went from {load[0]:.1f} to {os.getloadavg()[0]:.1f} on {os.cpu_count()} shared cores while "
+            "this ran (other work on",
+            "the machine), so wall clocks are noisy: on a busy machine every hop between processes waits for a time",
+            "slice, and the sandbox has two per query (service to worker, worker to service) where raw DuckDB has",
+            "none; between runs the medians of the 30 to 100 ms queries move by 10 ms or more. CPU time does not",
+            "depend on the load: *sandbox CPU* is the service side (gate, JSON) plus the worker process, *raw CPU*",
+            "the benchmark process, per query. The sandbox's own cost is about 2 ms of CPU a query (parse and walk,",
+            "pipes, Arrow IPC, JSON rows), so it shows only on queries DuckDB answers in a few milliseconds.",
             "",
             "Features without a raw twin, for information (sandbox, median):",
             "",
             *(f"* {label}: {seconds * 1e3:.1f} ms ({out:,} rows out)" for label, seconds, out in extra),
             "  (the first hashes a million identifiers with the project key; the second adds the output checks'",
             "  measurements to the same group-by as above)",
-            f"* approval (`materialise`: key, definer connection, views, worker set-up) to first answered query: "
-            f"{approval} over {len(approvals)} new projects (target under {TARGET_APPROVAL_SECONDS:g} s); the service "
-            f"keeps one worker process started ahead of approvals, without it (`warm_spare=False`) {cold:.3f} s;",
+            "* approval (`materialise`: key, definer connection, views, worker set-up) to first answered query:",
+            f"  {approval} over {len(approvals)} new projects (target under {TARGET_APPROVAL_SECONDS:g} s); the",
+            "  service keeps one worker process started ahead of approvals, without it (`warm_spare=False`) "
+            f"{cold:.3f} s;",
             f"* 4 projects querying at once (a thread each, the four query kinds in turn): {queries} queries, "
             f"{errors} errors, {wall:.2f} s wall.",
             "",

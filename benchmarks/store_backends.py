@@ -177,7 +177,10 @@ def main() -> None:
         "Virtuoso / Oxigraph",
         "Oxigraph RSS MB",
         "Virtuoso RSS MB",
-        title=f"store backends: {n:,} synthetic DCAT datasets, {os.cpu_count()} cores, ResultSetMaxRows {args.max_rows:,}",
+        title=(
+            f"store backends: {n:,} synthetic DCAT datasets, {os.cpu_count()} cores, "
+            f"ResultSetMaxRows {args.max_rows:,}"
+        ),
     )
     for name, (ox_s, ox_rss) in steps["Oxigraph"].items():
         vt_s, vt_rss = steps["Virtuoso"][name]

@@ -75,6 +75,7 @@ def init(home: HomeOption = None) -> None:
 from catalogue import cli_access as _cli_access  # noqa: E402
 from catalogue import cli_harvest as _cli_harvest  # noqa: E402
 from catalogue import cli_quality as _cli_quality  # noqa: E402  (registers commands on `app`)
+from catalogue import cli_sandbox as _cli_sandbox  # noqa: E402
 from catalogue import cli_search as _cli_search  # noqa: E402
 from catalogue import cli_serve as _cli_serve  # noqa: E402
 from catalogue import cli_sources as _cli_sources  # noqa: E402
@@ -84,6 +85,7 @@ __all__ = [
     "_cli_access",
     "_cli_harvest",
     "_cli_quality",
+    "_cli_sandbox",
     "_cli_search",
     "_cli_serve",
     "_cli_sources",

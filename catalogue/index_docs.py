@@ -19,7 +19,17 @@ from typing import TypeVar
 import pyoxigraph as ox
 import tantivy
 
-from catalogue.index_schema import ANALYZERS, LANGS, SAMPLE_BUCKETS, keyword_field, sort_title_field, text_field
+from catalogue.index_schema import (
+    ANALYZERS,
+    GROUP_FIELD,
+    GROUP_SEP,
+    GROUPED,
+    LANGS,
+    SAMPLE_BUCKETS,
+    keyword_field,
+    sort_title_field,
+    text_field,
+)
 from catalogue.store import GraphStore
 from vocabularies.namespaces import DCAT, DCT, FEDCAT, FOAF, RDFS, SKOS, Namespace
 
@@ -281,6 +291,8 @@ def to_document(record: IndexRecord) -> tantivy.Document:
     for name, values in facet_values.items():
         for value in sorted(set(values)):
             doc.add_text(name, value)
+            if name in GROUPED:
+                doc.add_text(GROUP_FIELD, name + GROUP_SEP + value)
     titles = _first_per_lang(record.titles)
     keywords = {lang: sorted(set(words)) for lang, words in record.keywords.items()}
     for lang in LANGS:

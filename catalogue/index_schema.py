@@ -25,7 +25,7 @@ MAX_TOKEN = 40  # longer "words" are hashes, URLs or base64: they never help a s
 SAMPLE_BUCKETS = 256
 VISIBILITIES = ("public", "restricted")  # a record without a known visibility is indexed as restricted
 
-# Facet name (as in the API) -> raw fast field. `keyword` is per display language (see `keyword_field`).
+# Facet name (as in the API) -> raw field for filters. `keyword` is per display language (`keyword_field`).
 FACETS = {
     "theme": "theme",
     "publisher": "publisher",
@@ -39,6 +39,13 @@ FACETS = {
     "hosted": "hosted",
     "quality_band": "quality_band",
 }
+# The facets with few distinct values are also counted together, from one multi-valued fast field holding
+# "name<SEP>value" pairs: counting a sparse result set costs a random memory access per column and
+# document, so one column instead of nine made facet counts several times faster at 1M documents.
+GROUPED = frozenset(
+    ("theme", "format", "licence", "access_rights", "language", "source", "protection_type", "hosted", "quality_band")
+)
+GROUP_FIELD, GROUP_SEP = "facet_values", "\x1f"
 
 
 def analyzer_name(lang: str) -> str:
@@ -115,8 +122,12 @@ def build_schema() -> tantivy.Schema:
             sb.add_text_field(text_field(kind, lang), tokenizer_name=analyzer_name(lang))
     for name in ("title_words", "keyword_words", "publisher_text"):
         sb.add_text_field(name, tokenizer_name="fedcat_fold")
-    for field in {*FACETS.values(), *(keyword_field(lang) for lang in LANGS)}:
-        raw(field, fast=True)
+    for name, field in FACETS.items():
+        if name != "keyword":  # one field per display language instead
+            raw(field, fast=name not in GROUPED)
+    for lang in LANGS:
+        raw(keyword_field(lang), fast=True)
+    raw(GROUP_FIELD, fast=True)
     for lang in LANGS:
         raw(sort_title_field(lang), fast=True)
     return sb.build()

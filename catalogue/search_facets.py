@@ -15,7 +15,7 @@ from typing import Any
 import tantivy
 from tantivy import FieldType, Occur, Query
 
-from catalogue.index_schema import SAMPLE_BUCKETS
+from catalogue.index_schema import GROUP_FIELD, GROUP_SEP, GROUPED, SAMPLE_BUCKETS
 
 EXACT_FACETS = 5_000
 SAMPLE_TARGET = 4_000
@@ -34,8 +34,28 @@ def count(searcher: tantivy.Searcher, query: Query) -> int:
 
 def _terms(name: str, field_name: str) -> dict[str, Any]:
     size = LONG_TAIL.get(name, FACET_LIMIT)
-    segment_size = 2 * size if name in LONG_TAIL else 10 * size  # few values: every one is counted anyway
-    return {"terms": {"field": field_name, "size": size, "segment_size": segment_size}}
+    return {"terms": {"field": field_name, "size": size, "segment_size": 2 * size}}
+
+
+def _aggregations(fields: dict[str, str]) -> dict[str, Any]:
+    aggs = {name: _terms(name, field) for name, field in fields.items() if name not in GROUPED}
+    if any(name in GROUPED for name in fields):
+        # Every grouped value together is a few hundred at most: ask for all of them.
+        aggs[GROUP_FIELD] = {"terms": {"field": GROUP_FIELD, "size": 10_000, "segment_size": 10_000}}
+    return aggs
+
+
+def _split(result: dict[str, Any], fields: dict[str, str], scale: float) -> Counts:
+    """Per-facet counts from an aggregation result (grouped facets come out of one "name<SEP>value" list)."""
+    counts: Counts = {name: [] for name in fields}
+    for key, n in _buckets(result.get(GROUP_FIELD, {}), scale):
+        name, _, value = key.partition(GROUP_SEP)
+        if name in counts and len(counts[name]) < FACET_LIMIT:
+            counts[name].append((value, n))
+    for name in fields:
+        if name not in GROUPED:
+            counts[name] = _buckets(result[name], scale)
+    return counts
 
 
 def _buckets(result: dict[str, Any], scale: float = 1.0) -> list[tuple[str, int]]:
@@ -52,15 +72,13 @@ def facet_counts(
     """
     if total is None:
         total = count(searcher, query)
-    aggs = {name: _terms(name, field) for name, field in fields.items()}
+    aggs = _aggregations(fields)
     if total <= EXACT_FACETS:
-        result = searcher.aggregate(query, aggs)
-        return {name: _buckets(result[name]) for name in fields}, True
+        return _split(searcher.aggregate(query, aggs), fields, 1.0), True
     cut = min(SAMPLE_BUCKETS, math.ceil(SAMPLE_BUCKETS * SAMPLE_TARGET / total))
     # A fast-field range check per matching document: far cheaper than intersecting with posting lists.
     sample = Query.range_query(schema, "bucket", FieldType.Unsigned, 0, cut - 1)
     aggs["__n"] = {"value_count": {"field": "tiekey"}}
     result = searcher.aggregate(Query.boolean_query([(Occur.Must, query), (Occur.Must, sample)]), aggs)
     seen = int(result["__n"]["value"])
-    scale = total / seen if seen else 0.0
-    return {name: _buckets(result[name], scale) for name in fields}, False
+    return _split(result, fields, total / seen if seen else 0.0), False

@@ -7,6 +7,7 @@ statistics come from DuckDB SQL, and GX validates a pandas frame that DuckDB pro
 from __future__ import annotations
 
 import contextlib
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -137,8 +138,26 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_recent: dict[tuple[str, int, int], TableStats] = {}
+
+
 def table_stats(path: Path, kind: Kind, con: duckdb.DuckDBPyConnection | None = None) -> TableStats:
-    """Schema, row count, null counts, approximate distinct counts and min / max in one scan."""
+    """Schema, row count, null counts, approximate distinct counts and min / max in one scan.
+
+    The last result is remembered by path, size and mtime: profiling then validating the same file in one
+    process (`fedcat data add`, the demo build) scans it once. Callers get a copy they may refine.
+    """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key in _recent:
+        return copy.deepcopy(_recent[key])
+    found = _table_stats(path, kind, con)
+    _recent.clear()
+    _recent[key] = copy.deepcopy(found)
+    return found
+
+
+def _table_stats(path: Path, kind: Kind, con: duckdb.DuckDBPyConnection | None) -> TableStats:
     con = con or connect()
     source = source_sql(path, kind)
     try:
