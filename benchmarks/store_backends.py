@@ -178,8 +178,7 @@ def main() -> None:
         "Oxigraph RSS MB",
         "Virtuoso RSS MB",
         title=(
-            f"store backends: {n:,} synthetic DCAT datasets, {os.cpu_count()} cores, "
-            f"ResultSetMaxRows {args.max_rows:,}"
+            f"store backends: {n:,} synthetic DCAT datasets, {os.cpu_count()} cores, ResultSetMaxRows {args.max_rows:,}"
         ),
     )
     for name, (ox_s, ox_rss) in steps["Oxigraph"].items():

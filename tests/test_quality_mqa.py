@@ -266,3 +266,27 @@ def test_index_scans_read_what_sparql_reads(quality_node: Node) -> None:
         assert a.publisher() == b.publisher()
     hosted = indexed[next(g for g in graphs if any("#hosted-data" in d for d in indexed[g].facts.distributions))]
     assert len(hosted.facts.distributions) >= 2
+
+
+def test_bands_for_the_search_facet_and_withdrawn_records(quality_node: Node) -> None:
+    from quality.metadata import band_for, bands
+
+    node = quality_node
+    assert node.cli("quality", "score", "--no-shacl").exit_code == 0
+    store = node.store()
+    try:
+        by_record = bands(store)
+        ident = home_id(node.manifest.datasets[0].iri)
+        assert band_for(ident, store, node.settings.base) in {"Excellent", "Good", "Sufficient", "Bad"}
+        assert band_for("0000000000000000", store, node.settings.base) is None
+        assert len(by_record) == len(node.manifest.datasets) + 18  # home records and the partner's
+        record = next(g for g in by_record if "/record/home/" in g)
+        store.drop_graphs([record])  # as a harvest withdrawing it would
+    finally:
+        store.close()
+    assert node.cli("quality", "score", "--no-shacl").exit_code == 0
+    store = node.store()
+    try:
+        assert record not in bands(store), "quality graphs of withdrawn records are dropped"
+    finally:
+        store.close()

@@ -192,3 +192,25 @@ def test_profiles_apply_to_the_right_records() -> None:
     assert shacl.DCAT_AP_LU.applies(lu) and not shacl.DCAT_AP_LU.applies(other)
     assert shacl.HEALTHDCAT_AP.applies(health) and not shacl.HEALTHDCAT_AP.applies(lu)
     assert {p.name for p in shacl.profiles()} >= {"dcat-ap", "dcat-ap-lu", "healthdcat-ap"}
+
+
+def test_profiles_and_checks_are_declared_as_entry_points() -> None:
+    """Built-ins register as plug-ins do (catalogue/registry.py): each entry point resolves to its object."""
+    import importlib
+    import tomllib
+
+    from quality import metadata
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    declared = project["entry-points"]
+    targets = {**declared["fedcat.profiles"], **declared["fedcat.checks"]}
+    resolved = {}
+    for name, target in targets.items():
+        module, attr = target.split(":")
+        resolved[name] = getattr(importlib.import_module(module), attr)
+    assert resolved == {
+        "dcat-ap": shacl.DCAT_AP,
+        "dcat-ap-lu": shacl.DCAT_AP_LU,
+        "healthdcat-ap": shacl.HEALTHDCAT_AP,
+        "mqa": metadata.assess,
+    }
