@@ -197,11 +197,13 @@ def metadata(records: int, shacl_records: int, work: Path) -> dict[str, Any]:
             chunk.append(nquads(rec) + f'<{rec.graph}> <{fedcat}contentHash> "h{rec.i}" <{rec.graph}> .\n')
         store.bulk_load("".join(chunk).encode())
     store.flush()
-    tick = time.perf_counter()
-    run = score(settings, store, with_shacl=False)
-    scored = time.perf_counter() - tick
+    passes = []
+    for label in ("first scoring, writes every record's DQV graph", "re-scoring, records unchanged"):
+        tick, cpu = time.perf_counter(), time.process_time()
+        run = score(settings, store, with_shacl=False)
+        passes.append((label, time.perf_counter() - tick, time.process_time() - cpu, run))
     refs = all_records(store)[:shacl_records]
-    out: dict[str, Any] = {"records": run.records, "score_seconds": scored, "bands": run.bands, "shacl": {}}
+    out: dict[str, Any] = {"records": run.records, "passes": passes, "bands": run.bands, "shacl": {}}
     views = {ref.graph: published_view(store, ref, None) for ref in refs}
     for profile in shacl.BUILTIN.values():
         chosen = {g: v for g, v in views.items() if profile.applies(v)}
@@ -266,18 +268,16 @@ def main() -> None:
         )
         meta = metadata(records, shacl_records, work)
         table = Table(title="metadata quality")
-        for column in ("", "records", "seconds", "records/s"):
+        for column in ("", "records", "seconds", "records/s", "records/CPU s"):
             table.add_column(column, justify="right" if column else "left")
-        table.add_row(
-            "MQA score + DQV write",
-            f"{meta['records']:,}",
-            f"{meta['score_seconds']:.2f}",
-            f"{meta['records'] / meta['score_seconds']:,.0f}",
-        )
+        for label, wall, cpu, run in meta["passes"]:
+            n = meta["records"]
+            table.add_row(f"MQA: {label}", f"{n:,}", f"{wall:.2f}", f"{n / wall:,.0f}", f"{n / cpu:,.0f}")
+            console.print(f"{label}: {run.seconds}; {run.written} written, {run.unchanged} unchanged")
         for name, (n, seconds) in meta["shacl"].items():
-            table.add_row(f"SHACL {name} (1 process)", f"{n:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}")
+            table.add_row(f"SHACL {name} (1 process)", f"{n:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}", "")
         n, seconds = meta["shacl_parallel"]
-        table.add_row("SHACL dcat-ap (2 processes)", f"{n:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}")
+        table.add_row("SHACL dcat-ap (2 processes)", f"{n:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}", "")
         console.print(table)
         console.print(f"bands: {meta['bands']}")
 

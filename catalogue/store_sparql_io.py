@@ -169,12 +169,12 @@ class QueryShape:
         if self.form != "CONSTRUCT" or not self.groups:
             return False
         between = self.query[self.form_start + len("CONSTRUCT") : self.groups[0][0]]
-        return re.search(r"\bWHERE\b", _strip(between), re.IGNORECASE) is not None
+        return re.search(r"\bWHERE\b", _masked(between), re.IGNORECASE) is not None
 
     @property
     def modifiers(self) -> str:
-        """Everything after the WHERE group (GROUP BY, ORDER BY, LIMIT, OFFSET, VALUES), comments removed."""
-        return _strip(self.query[self.where[1] :])
+        """Everything after the WHERE group (GROUP BY, ORDER BY, LIMIT, OFFSET, VALUES), strings masked."""
+        return _masked(self.query[self.where[1] :])
 
     @property
     def ordered(self) -> bool:
@@ -182,17 +182,14 @@ class QueryShape:
         return re.search(r"\bORDER\s+BY\b", self.modifiers, re.IGNORECASE) is not None
 
 
-def _strip(text: str) -> str:
-    """`text` with comments removed and string literals blanked, for keyword searches."""
-    parts = []
-    last = 0
+def _masked(text: str) -> str:
+    """`text` with strings and IRIs overwritten by "x" and comments by spaces, keeping every position, so that
+    spaces and parentheses in what is left separate terms and rows."""
+    chars = list(text)
     for t in tokens(text):
-        if t.kind in ("comment", "string"):
-            parts.append(text[last : t.start])
-            parts.append(" " if t.kind == "comment" else '""')
-            last = t.end
-    parts.append(text[last:])
-    return "".join(parts)
+        if t.kind in ("comment", "string", "iri"):
+            chars[t.start : t.end] = (" " if t.kind == "comment" else "x") * (t.end - t.start)
+    return "".join(chars)
 
 
 def query_shape(query: str) -> QueryShape:
@@ -203,7 +200,7 @@ def query_shape(query: str) -> QueryShape:
     depth = 0
     groups: list[tuple[int, int]] = []
     opened = 0
-    for i, t in enumerate(toks):
+    for t in toks:
         if t.kind == "word" and ":" not in t.text:
             word = t.text.upper()
             keywords.add(word)
@@ -219,7 +216,6 @@ def query_shape(query: str) -> QueryShape:
                 raise QueryShapeError("unbalanced braces in the query")
             if depth == 0 and form is not None and opened > form.start:
                 groups.append((opened, t.end))
-        del i
     if form is None:
         raise QueryShapeError("not a SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK")
     if depth != 0:
@@ -233,16 +229,6 @@ def query_shape(query: str) -> QueryShape:
 # A SELECT whose answers can be computed as a union over slices of its VALUES block: nothing in it combines rows.
 _ACROSS_ROWS = {"DISTINCT", "REDUCED", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "COUNT", "SUM", "MIN", "MAX"}
 _ACROSS_ROWS |= {"AVG", "SAMPLE", "GROUP_CONCAT"}
-
-
-def _masked(text: str) -> str:
-    """`text` with strings and IRIs overwritten by "x" and comments by spaces, keeping every position, so that
-    spaces and parentheses in what is left separate terms and rows."""
-    chars = list(text)
-    for t in tokens(text):
-        if t.kind in ("comment", "string", "iri"):
-            chars[t.start : t.end] = (" " if t.kind == "comment" else "x") * (t.end - t.start)
-    return "".join(chars)
 
 
 def values_rows(shape: QueryShape) -> tuple[int, int, list[tuple[int, int]]] | None:

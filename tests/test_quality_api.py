@@ -145,3 +145,18 @@ def test_the_web_process_never_imports_great_expectations(scored: Node) -> None:
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["statuses"] == [200, 200, 200, 200]
     assert found["gx"] == []
+
+
+def test_the_export_with_quality_and_hosted_data_still_conforms(scored: Node, reference: Path, tmp_path: Path) -> None:
+    """DQV measurements, SHACL reports and hosted distributions in the export break no DCAT-AP 3.0.1 shape."""
+    from tests.shacl_check import DCAT_AP_301_BASE, violations
+
+    out = tmp_path / "export.ttl"
+    assert scored.cli("export", "--format", "ttl", "--output", str(out)).exit_code == 0
+    data = out.read_bytes()
+    assert b"QualityMeasurement" in data and b"#hosted-data" in data
+    no_description = {d.iri for d in scored.manifest.datasets if "no-description" in d.defects}
+    found = {(v.focus, v.path, v.component) for v in violations(data, reference / DCAT_AP_301_BASE)}
+    assert found == {
+        (iri, "http://purl.org/dc/terms/description", "MinCountConstraintComponent") for iri in no_description
+    }

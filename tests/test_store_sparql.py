@@ -449,6 +449,9 @@ def test_ckan_harvest_gives_the_same_records_and_reharvest_writes_nothing(
     assert "Renamed at source" in titles and gone["title"] not in titles
     assert nodes.select("sparql", records) == nodes.select("oxigraph", records)
 
+    nodes.both("sources", "remove", "portal")  # withdraws every record of the source
+    assert nodes.select("sparql", records) == nodes.select("oxigraph", records) == []
+
 
 def test_dcat_and_ckan_sources_give_the_same_duplicates_and_export(
     nodes: Nodes, server: LoopbackServer, reference: Path

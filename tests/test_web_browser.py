@@ -310,22 +310,19 @@ def test_the_whole_story(browser: Any, node: LiveNode) -> None:
     access = page.locator("#h-active + table code").all_inner_texts()
     assert "commune" in access and "hospital" not in access
     scientist.shot("workspace")
-    query_api = workspace.available(node.app)
-    if query_api:
-        # Needs the sandbox's `GET /api/projects/{id}/views` and `POST /api/projects/{id}/query`.
-        view = page.locator(".view-name").first.inner_text()
-        page.get_by_label("SQL query over your views").fill(SMALL_CELLS_SQL.format(view=view))
-        page.get_by_role("button", name="Run the query").click()
-        page.wait_for_load_state()
-        assert page.locator("#notice-suppressed").count() == 1, "small groups are suppressed"
-        assert page.locator("td.suppressed").count() >= 1
-        scientist.shot("workspace-results")
-        with page.expect_download() as download:
-            page.get_by_role("button", name="Download as CSV").click()
-        csv = Path(download.value.path()).read_text()
-        assert csv.splitlines()[0].replace('"', "").split(",")[:3] == ["commune", "diagnosis_icd10", "n"]
-    else:
-        assert "not available on this node yet" in page.locator("#h-console + .notice").inner_text()
+    assert workspace.available(node.app), "the sandbox query API must be routed"
+    # Needs the sandbox's `GET /api/projects/{id}/views` and `POST /api/projects/{id}/query`.
+    view = page.locator(".view-name").first.inner_text()
+    page.get_by_label("SQL query over your views").fill(SMALL_CELLS_SQL.format(view=view))
+    page.get_by_role("button", name="Run the query").click()
+    page.wait_for_load_state()
+    assert page.locator("#notice-suppressed").count() == 1, "small groups are suppressed"
+    assert page.locator("td.suppressed").count() >= 1
+    scientist.shot("workspace-results")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download as CSV").click()
+    csv = Path(download.value.path()).read_text()
+    assert csv.splitlines()[0].replace('"', "").split(",")[:3] == ["commune", "diagnosis_icd10", "n"]
     page.goto("/projects")
     assert page.get_by_role("link", name="Length of hospital stays by canton").count() == 1
     scientist.shot("projects")
@@ -345,12 +342,11 @@ def test_the_whole_story(browser: Any, node: LiveNode) -> None:
 
     # The next query is refused; the request says why.
     page.goto(f"/projects/{project_id}")
-    if query_api:
-        page.get_by_label("SQL query over your views").fill("SELECT count(*) AS n FROM discharges")
-        page.get_by_role("button", name="Run the query").click()
-        page.wait_for_load_state()
-        assert page.get_by_role("alert").count() == 1
-        scientist.problems = [p for p in scientist.problems if "status of" not in p]  # the refusal's own status
+    page.get_by_label("SQL query over your views").fill("SELECT count(*) AS n FROM discharges")
+    page.get_by_role("button", name="Run the query").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").count() == 1
+    scientist.problems = [p for p in scientist.problems if "status of" not in p]  # the refusal's own status
     assert page.get_by_text("No approved access is active for this project.").count() == 1
     scientist.shot("workspace-revoked")
     page.goto(f"/requests/{request_id}")

@@ -63,7 +63,14 @@ class QueryOutcome:
 def available(app: FastAPI, method: str = "POST", path: str = QUERY_PATH) -> bool:
     """True when the app routes `method path` (for some project id) to a handler."""
     probe = path.format(_PROBE)
-    for route in app.router.routes:
+    routes = list(app.router.routes)
+    while routes:
+        route = routes.pop()
+        # FastAPI wraps an included router in one route object; look inside it.
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            routes.extend(inner.routes)
+            continue
         regex = getattr(route, "path_regex", None)
         if regex is not None and regex.match(probe) and method in (getattr(route, "methods", None) or ()):
             return True
