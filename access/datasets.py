@@ -1,6 +1,7 @@
 """Datasets as the workflow sees them: looked up by public id in the full graph (restricted records too).
 
-Restricted records (`fedcat:visibility "restricted"`) are exactly the datasets that need an access request;
+Datasets need an access request when their record is restricted (`fedcat:visibility "restricted"`) or their
+access rights say RESTRICTED or NON_PUBLIC, even when the metadata itself is public;
 the publisher (`dct:publisher`, its IRI and `foaf:name`s) says which stewards decide, and the metadata's DUO
 codes and ODRL policies are the machine-readable conditions.
 """
@@ -43,6 +44,20 @@ class DatasetInfo:
         return self.publisher_names[0] if self.publisher_names else None
 
 
+# Public metadata can still describe data that is not public: access rights say so.
+_GUARDED = {
+    "http://publications.europa.eu/resource/authority/access-right/RESTRICTED",
+    "http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC",
+}
+
+
+def _access_restricted(about: list[ox.Triple]) -> bool:
+    return any(
+        t.predicate.value == DCT + "accessRights" and isinstance(t.object, ox.NamedNode) and t.object.value in _GUARDED
+        for t in about
+    )
+
+
 def _pick(literals: list[ox.Literal]) -> list[str]:
     # English first, then untagged, then the rest: the first one is what lists show.
     def rank(lit: ox.Literal) -> tuple[int, str]:
@@ -82,7 +97,7 @@ def lookup(store: GraphStore, dataset_id: str) -> DatasetInfo:
         dataset_id=dataset_id,
         iri=dataset,
         title=titles[0] if titles else None,
-        restricted=rows[0]["visibility"].value == "restricted",
+        restricted=rows[0]["visibility"].value == "restricted" or _access_restricted(about),
         publisher_iri=publisher_iri,
         publisher_names=tuple(dict.fromkeys(names)),
         conditions=from_triples(dataset, triples),
