@@ -148,7 +148,11 @@ def test_sign_in_uses_pkce_and_a_sealed_http_only_cookie(node: dict[str, Any]) -
     assert forged.status_code == 400 and "Sign-in failed" in forged.text
     alice = sign_in(node, "alice")
     cookie = alice.cookies.get("fedcat_session")
-    assert cookie and "eyJ" not in cookie and "eyJ" not in base64.urlsafe_b64decode(cookie + "==").decode("latin-1")
+    # No JWT (header.payload.) in the cookie, neither as sent nor base64-decoded: it is sealed, not encoded.
+    jwt = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.")
+    assert (
+        cookie and not jwt.search(cookie) and not jwt.search(base64.urlsafe_b64decode(cookie + "==").decode("latin-1"))
+    )
     # A cookie someone changed opens nothing, and is cleared.
     tampered = browser(node)
     tampered.cookies.set("fedcat_session", cookie[:-6] + "AAAAAA")
@@ -425,9 +429,6 @@ def test_workspace_shows_results_notices_and_csv_from_the_query_api(node: dict[s
     finally:
         for route in stand_ins:
             app.router.routes.remove(route)
-    page = alice.get(f"/projects/{project}").text
-    if not any(getattr(r, "path", "").endswith("/query") for r in app.router.routes):
-        assert "not available on this node yet" in page
 
 
 # -- SPARQL ------------------------------------------------------------------------------------------------------
