@@ -255,10 +255,10 @@ class BenchQuery:
     sort: str = "relevance"
     filters: dict[str, str] = field(default_factory=dict)
 
-    def params(self) -> list[tuple[str, str]]:
+    def params(self) -> list[tuple[str, str | int | float | bool | None]]:
         """Query-string parameters for GET /api/datasets."""
-        pairs = [("q", self.text), ("lang", self.lang), ("sort", self.sort)]
-        return pairs + list(self.filters.items())
+        pairs: list[tuple[str, str | int | float | bool | None]] = [("q", self.text), ("lang", self.lang)]
+        return [*pairs, ("sort", self.sort), *self.filters.items()]
 
 
 # Words nobody searches for alone (the titles' "by", "of", "de" ...): queries are made of content words.

@@ -132,8 +132,7 @@ def update_index(settings: Settings, store: GraphStore, changed: Iterable[str], 
     """
     generation = current_generation(settings)
     if generation is None:
-        rebuild_index(settings, store)
-        return len(record_graphs(store))
+        return rebuild_index(settings, store)
     changed = sorted(set(changed))
     gone = sorted(set(removed) - set(changed))
     index = _open(generation)

@@ -34,7 +34,8 @@ MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 32
 MAX_PAGE_SIZE = 100
 MAX_WINDOW = 10_000  # deepest result reachable by paging, as in Elasticsearch
-MAX_TIES = 256  # extra hits read to order equal scores at a page boundary by id
+TIE_LOOKAHEAD = 32  # hits read beyond the page, to see equal scores at its end
+MAX_TIES = 256  # hits read beyond the page when they do: a larger group of equal scores is cut by tantivy
 PUBLIC = ("public",)
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _YES_NO = {
@@ -290,14 +291,13 @@ class _Search:
             order_field, order = "modified_key", Order.Desc
         else:
             order_field, order = None, Order.Desc
-        limit = want + 1
+        # A few hits beyond the page show whether equal scores straddle its end; only then read up to MAX_TIES
+        # more (one more pass, not one per doubling: each pass scores every match again).
+        limit = want + TIE_LOOKAHEAD
         result = searcher.search(full, limit, count=True, order_by_field=order_field, order=order)
         hits, total = result.hits, int(getattr(result, "count", 0) or 0)
-        # Widen the window while the hit after the last wanted one ties with it (bounded: a huge group
-        # of equal scores at a page boundary is cut where tantivy cuts it).
-        while len(hits) == limit and hits[want - 1][0] == hits[-1][0] and limit <= want + MAX_TIES:
-            limit = min(2 * limit, want + MAX_TIES + 1)
-            hits = searcher.search(full, limit, count=False, order_by_field=order_field, order=order).hits
+        if len(hits) == limit and hits[want - 1][0] == hits[-1][0]:
+            hits = searcher.search(full, want + MAX_TIES, count=False, order_by_field=order_field, order=order).hits
         keys = searcher.fast_field_values("tiekey", [address for _, address in hits])
         reverse = order == Order.Desc
         ranked = sorted(

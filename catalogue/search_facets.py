@@ -17,13 +17,13 @@ from tantivy import FieldType, Occur, Query
 
 from catalogue.index_schema import GROUP_FIELD, GROUP_SEP, GROUPED, SAMPLE_BUCKETS
 
-EXACT_FACETS = 5_000
-SAMPLE_TARGET = 4_000
+EXACT_FACETS = 3_000
+SAMPLE_TARGET = 2_000
 FACET_LIMIT = 50  # values per facet, most frequent first
 # Facets with many distinct values: fewer shown, and a short per-segment list (resolving a value's text
 # costs a term-dictionary lookup, and 500 per segment measured 5 ms for keywords at 1M). Counts near the
 # cut-off may then miss a few documents of a segment where the value ranked lower (as in Elasticsearch).
-LONG_TAIL = {"keyword": 20, "publisher": 50}
+LONG_TAIL = {"keyword": 20, "publisher": 30}
 Counts = dict[str, list[tuple[str, int]]]
 
 

@@ -51,7 +51,9 @@ from catalogue.store_sparql_io import (
     StoreDataError,
     TermCodec,
     construct_as_select,
+    distinct_values,
     fill_template,
+    graph_partition,
     insert_batches,
     paged_select,
     parse_template,
@@ -60,6 +62,7 @@ from catalogue.store_sparql_io import (
     split_values,
     triples_from_ntriples,
     values_rows,
+    with_values,
 )
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -303,9 +306,36 @@ class SparqlStore:
             raise StoreTruncated(
                 f"a DESCRIBE answer reached the server's row cap ({cap}); raise ResultSetMaxRows or use CONSTRUCT"
             )
+        variable = graph_partition(shape)
+        if variable is not None:
+            return self._construct_by_graph(shape, variable, cap)
         select, template_text = construct_as_select(shape)
         template = parse_template(template_text)
         return fill_template(template, self.select(select))
+
+    def _construct_by_graph(self, shape: QueryShape, variable: str, cap: int) -> list[ox.Triple]:
+        """A CONSTRUCT over `GRAPH ?variable`, read in slices of graphs whose answers stay under the row cap."""
+        codec = self._codec_()
+        graphs = [r[variable] for r in self.select(distinct_values(shape, variable)) if variable in r]
+        names = [codec.iri(g.value, []) for g in graphs if isinstance(g, ox.NamedNode)]
+        out: dict[ox.Triple, None] = {}
+        size, at = 100, 0
+        while at < len(names):
+            chunk = names[at : at + size]
+            query = with_values(shape, variable, " ".join(chunk))
+            triples = self._triples(self._query(query, N_TRIPLES).content)
+            if len(triples) >= cap:
+                if size > 1:
+                    size = max(1, size // 2)  # maybe cut: the same graphs again, fewer at a time
+                    continue
+                # One graph over the cap: its solutions are paged like any SELECT's.
+                select, template = construct_as_select(query_shape(query))
+                triples = fill_template(parse_template(template), self.select(select))
+            out.update(dict.fromkeys(triples))
+            at += len(chunk)
+            if len(triples) < cap // 4:
+                size = min(size * 2, 500)
+        return list(out)
 
     def graph_triples(self, graph: str) -> list[ox.Triple]:
         """All triples of one named graph."""

@@ -296,6 +296,43 @@ def paged_select(shape: QueryShape, variables: list[str], offset: int, limit: in
     return f"{shape.prologue}SELECT * WHERE {{ {{ {body}\n}} }} OFFSET {offset} LIMIT {limit}"
 
 
+def graph_partition(shape: QueryShape) -> str | None:
+    """The variable of the first `GRAPH ?g` directly in a CONSTRUCT's WHERE group, when the query can be answered
+    graph by graph: no solution modifiers, no template blank nodes (their labels are per answer); else None.
+
+    A CONSTRUCT over the records (the DCAT-AP export) is then read as slices `VALUES ?g { ... }`, each under the
+    row cap, instead of pages that re-sort the whole answer each time.
+    """
+    if shape.form != "CONSTRUCT" or shape.modifiers.strip():
+        return None
+    template = shape.query[shape.groups[0][0] : shape.groups[0][1]]
+    if "_:" in _masked(template) or "[" in _masked(template):
+        return None
+    start, end = shape.where
+    toks = [t for t in tokens(shape.query[:end]) if t.start > start]
+    depth = 1
+    for i, t in enumerate(toks[:-1]):
+        if t.kind == "open":
+            depth += 1
+        elif t.kind == "close":
+            depth -= 1
+        elif depth == 1 and t.kind == "word" and t.text.upper() == "GRAPH" and toks[i + 1].kind == "var":
+            return toks[i + 1].text[1:]
+    return None
+
+
+def with_values(shape: QueryShape, variable: str, values: str) -> str:
+    """The query with `VALUES ?variable { values }` first in its WHERE group."""
+    at = shape.where[0] + 1
+    return f"{shape.query[:at]} VALUES ?{variable} {{ {values} }} {shape.query[at:]}"
+
+
+def distinct_values(shape: QueryShape, variable: str) -> str:
+    """A SELECT of the distinct values of `variable` over the query's WHERE group."""
+    start, end = shape.where
+    return f"{shape.prologue}SELECT ?{variable} WHERE {shape.query[start:end]} GROUP BY ?{variable}"
+
+
 def construct_as_select(shape: QueryShape) -> tuple[str, str]:
     """A CONSTRUCT rewritten as `SELECT *` over its WHERE part, and its template as Turtle with variables as IRIs.
 

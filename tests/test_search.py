@@ -4,6 +4,7 @@ paging, restricted records, incremental updates by harvests, rebuilds, the CLI a
 from __future__ import annotations
 
 import json
+import os
 import time
 import unicodedata
 from collections import defaultdict
@@ -408,3 +409,25 @@ def test_records_without_a_known_visibility_are_indexed_restricted():
     assert record.visibility == "restricted"
     record.take("visibility", ox.Literal("public"), None)
     assert record.visibility == "public"
+
+
+def test_parallel_rebuild_reads_the_same_records(small, cli, home, monkeypatch):
+    from catalogue import index_read
+    from catalogue.index import rebuild_index
+
+    settings = load_settings(home)
+    queries = [{"q": "orchard", "sort": "title"}, {"q": "fruit"}]
+    with TestClient(create_app(settings)) as client:
+        serial = [unscored(api(client, **q)) for q in queries]
+    monkeypatch.setattr(index_read, "PARALLEL_MIN", 0)  # worker processes read a checkpoint of the store
+    monkeypatch.setattr(index_read, "BATCH", 2)
+    store = OxigraphStore(settings.store_path)
+    try:
+        cores = len(os.sched_getaffinity(0))
+        assert index_read.workers_for(store, 5) == (cores if cores > 1 else 0)
+        assert rebuild_index(settings, store) == 5
+    finally:
+        store.close()
+    assert not [p for p in settings.index_path.iterdir() if p.name.startswith("checkpoint-")]
+    with TestClient(create_app(settings)) as client:
+        assert [unscored(api(client, **q)) for q in queries] == serial
