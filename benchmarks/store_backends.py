@@ -30,7 +30,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.harvest import run_measured, start_static  # noqa: E402
+from benchmarks.harvest import start_static  # noqa: E402
 from benchmarks.synthetic import write_dcat_pages  # noqa: E402
 from catalogue.store_sparql import SparqlStore  # noqa: E402
 
@@ -47,6 +47,15 @@ def start_virtuoso(folder: Path, max_rows: int) -> dict[str, str]:
     return dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
 
 
+def run_logged(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit code of one command, its output kept in `log` for a failure."""
+    started = time.perf_counter()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
 def fedcat_steps(home: Path, url: str, env: dict[str, str]) -> dict[str, tuple[float, float]]:
     """Seconds and peak RSS (MB) of each fedcat command on a fresh node harvesting `url`."""
     fedcat = [sys.executable, "-m", "catalogue"]
@@ -61,9 +70,11 @@ def fedcat_steps(home: Path, url: str, env: dict[str, str]) -> dict[str, tuple[f
         ("export (N-Triples)", ["export", "--format", "nt", "--output", str(home / "export.nt")]),
         ("index rebuild", ["index", "rebuild"]),
     ):
-        seconds, rss, code = run_measured([*fedcat, *args], env)
+        log = home / "step.log"
+        seconds, rss, code = run_logged([*fedcat, *args], env, log)
         if code:
-            raise SystemExit(f"`fedcat {' '.join(args)}` failed (exit {code}) in {home}")
+            tail = log.read_text(errors="replace")[-2000:]
+            raise SystemExit(f"`fedcat {' '.join(args)}` failed (exit {code}) in {home}:\n{tail}")
         out[name] = (seconds, rss)
     return out
 

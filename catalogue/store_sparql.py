@@ -61,7 +61,7 @@ from catalogue.store_sparql_io import (
     rows_from_json,
     split_values,
     triples_from_ntriples,
-    values_rows,
+    values_blocks,
     with_values,
 )
 
@@ -462,10 +462,10 @@ class SparqlStore:
         return info.row_cap
 
     def _select(self, shape: QueryShape) -> list[Row]:
-        found = values_rows(shape) if self.server.virtuoso else None
-        rows = len(found[2]) if found else 0
-        # The query without its VALUES data: later queries of the same shape start with the slice size that worked.
-        skeleton = shape.query[: found[0]] + shape.query[found[1] :] if found else ""
+        found = values_blocks(shape) if self.server.virtuoso else None
+        rows = len(found.rows) if found else 0
+        # Later queries of the same skeleton (the query without its VALUES data) start with the slice that worked.
+        skeleton = found.skeleton(shape.query) if found else ""
         known = self._values_chunks.get(skeleton, 0)
         if known and rows > known:
             return self._select_sliced(shape, known)

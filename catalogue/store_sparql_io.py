@@ -1,6 +1,6 @@
 """What `SparqlStore` sends and reads: query text surgery, term encoding, update batches and result parsing.
 
-Everything here is pure (no HTTP), so it is tested without a server and reused by the copy command.
+Everything here is pure (no HTTP: that, and the errors, live in `catalogue.store_sparql`).
 
 Virtuoso (the server fedcat is tested against) does not keep every RDF term it is given, so terms that would not
 come back intact are encoded on the way in and decoded on the way out (see `TermCodec`):
@@ -12,8 +12,10 @@ come back intact are encoded on the way in and decoded on the way out (see `Term
 * blank nodes are refused by `INSERT DATA`, so they are stored as `urn:fedcat:bnode:<id>` IRIs (ids are fresh
   for every load, as Oxigraph makes them: a label means the same node within one load only);
 * IRIs longer than `IRI_MAX_BYTES` are silently cut to 1,879 bytes by Virtuoso, so they are stored as
-  `urn:fedcat:long-iri:<sha-256>` with the full IRI in the bookkeeping graph `LONG_IRI_GRAPH`.
-Reads decode all three, so callers see exactly the terms they wrote (up to the value-preserving canonical forms
+  `urn:fedcat:long-iri:<sha-256>` with the full IRI in the bookkeeping graph `LONG_IRI_GRAPH`;
+* equal values of different datatypes on one subject and predicate (`"1"^^xsd:integer`, `"1.0"^^xsd:decimal`)
+  would merge into one quad, so all but the first are stored verbatim too (`sql_value`).
+Reads decode them all, so callers see exactly the terms they wrote (up to the value-preserving canonical forms
 both backends use: `"007"^^xsd:integer` reads `"7"`, language tags read lower-case).
 """
 
@@ -23,6 +25,8 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pyoxigraph as ox
@@ -92,6 +96,46 @@ _BOOLEAN = ox.NamedNode(XSD + "boolean")
 def _significant_digits(value: str) -> int:
     mantissa = re.split("[eE]", value.lstrip("+-"), maxsplit=1)[0].replace(".", "")
     return len(mantissa.strip("0")) or 1
+
+
+_NUMERIC = {XSD + name for name in _INTEGER_TYPES} | {XSD + "decimal", XSD + "double", XSD + "float"}
+_TEMPORAL = {XSD + "date", XSD + "dateTime", XSD + "dateTimeStamp"}
+_TEMPORAL_FORM = re.compile(r"(\d{4}-\d\d-\d\d)(?:T(\d\d:\d\d:\d\d(?:\.\d+)?))?(Z|[+-]\d\d:\d\d)?")
+
+
+def sql_value(literal: ox.Literal) -> tuple[set[object], object] | None:
+    """How Virtuoso and Oxigraph see a literal Virtuoso stores as a native SQL value: the values it could share
+    with another literal in Virtuoso, and the term Oxigraph makes of it; None for literals stored as strings.
+
+    Virtuoso keeps one quad per (graph, subject, predicate, SQL value): `"1"^^xsd:integer`, `"1.0"^^xsd:decimal`
+    and `"1"^^xsd:double` on one subject and predicate become one quad, and so do `"2024-01-01"^^xsd:date`,
+    `"2024-01-01T00:00:00Z"` and `"2024-01-01T01:00:00+01:00"^^xsd:dateTime`. Oxigraph keeps all but the same
+    datatype's equal values apart.
+    """
+    datatype = literal.datatype.value
+    value = literal.value
+    if datatype in _NUMERIC:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return None
+        family = "integer" if datatype[len(XSD) :] in _INTEGER_TYPES else datatype
+        return {("n", number)}, (family, number)
+    if datatype in _TEMPORAL:
+        match = _TEMPORAL_FORM.fullmatch(value)
+        if match is None:
+            return None
+        day, clock, zone = match.groups()
+        try:
+            local = datetime.fromisoformat(f"{day}T{clock or '00:00:00'}")
+        except ValueError:
+            return None
+        offset = None if zone is None else 0 if zone == "Z" else int(zone[:3]) * 60 + int(zone[0] + zone[4:])
+        keys: set[object] = {("t", local)}
+        if offset is not None:
+            keys.add(("t", local - timedelta(minutes=offset)))
+        return keys, (datatype, local, offset)
+    return None
 
 
 class StoreDataError(ValueError):
@@ -231,55 +275,85 @@ _ACROSS_ROWS = {"DISTINCT", "REDUCED", "GROUP", "HAVING", "ORDER", "LIMIT", "OFF
 _ACROSS_ROWS |= {"AVG", "SAMPLE", "GROUP_CONCAT"}
 
 
-def values_rows(shape: QueryShape) -> tuple[int, int, list[tuple[int, int]]] | None:
-    """The data block of a SELECT's top-level VALUES, as (start, end, row spans), when the answers of the query
-    are the union of its answers over slices of those rows; None otherwise.
+@dataclass
+class ValuesBlocks:
+    """The VALUES data blocks of a query that can be sliced together: their spans and their (shared) rows."""
 
-    Virtuoso compiles VALUES into SQL text and refuses more than 10,000 lines of it ("SP031"): a few hundred rows
-    joined with a big pattern. Such a query is sent in slices instead (see `SparqlStore.select`).
+    spans: list[tuple[int, int]]  # (index after "{", index of "}") of each block, in order
+    rows: list[str]  # the rows' text, the same in every block
+
+    def skeleton(self, query: str) -> str:
+        """The query without its VALUES data: queries with the same skeleton behave alike."""
+        cuts = [0, *(i for span in self.spans for i in span), len(query)]
+        return "".join(query[a:b] for a, b in zip(cuts[::2], cuts[1::2], strict=True))
+
+
+# A group opened after one of these words cannot take a slice of VALUES rows: OPTIONAL and MINUS keep or drop left
+# rows by what the right side matches, EXISTS tests it.
+_UNSLICEABLE_GROUPS = {"OPTIONAL", "MINUS", "EXISTS"}
+
+
+def values_blocks(shape: QueryShape) -> ValuesBlocks | None:
+    """The VALUES blocks of a SELECT whose answers are the union of its answers over slices of their rows (the
+    same slice in every block); None when there is none, or slicing could change the answers.
+
+    That holds when nothing combines rows (no DISTINCT, aggregates, ORDER BY, LIMIT...), every block sits in groups
+    joined or united with the rest (not under OPTIONAL, MINUS, EXISTS or a subquery), and all blocks hold the same
+    rows. Virtuoso compiles VALUES into SQL text and refuses more than 10,000 lines of it ("SP031"): a few hundred
+    rows joined with a big pattern. Such a query is sent in slices instead (see `SparqlStore.select`).
     """
     if shape.form != "SELECT" or shape.keywords & _ACROSS_ROWS:
         return None
-    start, end = shape.where
+    where_start, where_end = shape.where
     query = shape.query
-    depth = 0
-    toks = tokens(query[:end])
-    for i, t in enumerate(toks):
-        if t.start < start:
-            continue
+    toks = [t for t in tokens(query[:where_end]) if t.start >= where_start]
+    unsliceable: list[bool] = []  # per open group: may a VALUES block inside it be sliced?
+    spans: list[tuple[int, int]] = []
+    bodies: list[list[str]] = []
+    headers: set[str] = set()  # the variables of each block: blocks of different variables would join as products
+    i = 0
+    while i < len(toks):
+        t = toks[i]
         if t.kind == "open":
-            depth += 1
+            before = toks[i - 1].text.upper() if i and toks[i - 1].kind == "word" else ""
+            after = toks[i + 1].text.upper() if i + 1 < len(toks) and toks[i + 1].kind == "word" else ""
+            inherited = bool(unsliceable) and unsliceable[-1]
+            unsliceable.append(inherited or before in _UNSLICEABLE_GROUPS or after == "SELECT")
         elif t.kind == "close":
-            depth -= 1
-        elif t.kind == "word" and t.text.upper() == "VALUES" and depth == 1:
-            opening = next((u for u in toks[i + 1 :] if u.kind == "open"), None)
-            if opening is None:
+            unsliceable.pop()
+        elif t.kind == "word" and t.text.upper() == "VALUES":
+            opening = next((j for j in range(i + 1, len(toks)) if toks[j].kind == "open"), None)
+            closing = next((j for j in range(i + 1, len(toks)) if toks[j].kind == "close"), None)
+            if opening is None or closing is None or (unsliceable and unsliceable[-1]):
                 return None
-            level = 0
-            for u in toks[toks.index(opening) :]:
-                level += 1 if u.kind == "open" else -1 if u.kind == "close" else 0
-                if level == 0:
-                    body = _masked(query[opening.end : u.start])
-                    if "(" in query[t.end : opening.start]:
-                        spans = [(m.start(), m.end()) for m in re.finditer(r"\([^()]*\)", body)]
-                    else:
-                        spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", body)]
-                    return opening.end, u.start, [(a + opening.end, b + opening.end) for a, b in spans]
-            return None
-    return None
+            a, b = toks[opening].end, toks[closing].start
+            body = _masked(query[a:b])
+            header = query[t.end : toks[opening].start]
+            pattern = r"\([^()]*\)" if "(" in header else r"\S+"
+            headers.add(" ".join(header.replace("(", " ").replace(")", " ").split()))
+            spans.append((a, b))
+            bodies.append([query[a + m.start() : a + m.end()] for m in re.finditer(pattern, body)])
+            i = closing + 1
+            continue
+        i += 1
+    if not spans or len(headers) > 1 or any(rows != bodies[0] for rows in bodies):
+        return None
+    return ValuesBlocks(spans, bodies[0])
 
 
 def split_values(shape: QueryShape, rows_per_query: int) -> list[str] | None:
-    """The query once per slice of `rows_per_query` rows of its VALUES block (see `values_rows`)."""
-    found = values_rows(shape)
+    """The query once per slice of `rows_per_query` rows of its VALUES blocks (see `values_blocks`)."""
+    found = values_blocks(shape)
     if found is None:
         return None
-    start, end, rows = found
     query = shape.query
-    return [
-        query[:start] + " " + " ".join(query[a:b] for a, b in rows[i : i + rows_per_query]) + " " + query[end:]
-        for i in range(0, len(rows), rows_per_query)
-    ]
+    out = []
+    for first in range(0, len(found.rows), rows_per_query):
+        data = " " + " ".join(found.rows[first : first + rows_per_query]) + " "
+        cuts = [0, *(i for span in found.spans for i in span), len(query)]
+        kept = [query[a:b] for a, b in zip(cuts[::2], cuts[1::2], strict=True)]
+        out.append(data.join(kept))
+    return out
 
 
 def paged_select(shape: QueryShape, variables: list[str], offset: int, limit: int) -> str:
@@ -437,12 +511,13 @@ class TermCodec:
             return self.literal(term, side)  # type: ignore[arg-type]
         raise StoreDataError("RDF-star quoted triples cannot be stored in a SPARQL 1.1 store")
 
-    def literal(self, literal: ox.Literal, side: list[str]) -> str:
-        """A literal as text; under Virtuoso, forms it would not keep get the verbatim datatype."""
+    def literal(self, literal: ox.Literal, side: list[str], verbatim: bool = False) -> str:
+        """A literal as text; under Virtuoso, forms it would not keep (or that `verbatim` names: one that would
+        merge with another value, see `sql_value`) get the verbatim datatype."""
         if self.virtuoso:
             datatype = literal.datatype.value
             safe = _SAFE.get(datatype)
-            if safe is not None and not safe(literal.value):
+            if verbatim or (safe is not None and not safe(literal.value)):
                 return str(ox.Literal(literal.value, datatype=ox.NamedNode(VERBATIM + datatype)))
             if len(datatype) * 4 > IRI_MAX_BYTES and len(datatype.encode()) > IRI_MAX_BYTES:
                 raise StoreDataError(f"a datatype IRI longer than {IRI_MAX_BYTES} bytes cannot be stored")
@@ -593,6 +668,10 @@ def insert_batches(
     """
     by_graph: dict[str, tuple[list[str], list[str]]] = {}
     line = codec.triple_line
+    # Per (graph, subject, predicate): which literal owns each SQL value, and the text written for each literal
+    # as Oxigraph sees it. A literal whose SQL value another one owns is written verbatim, so Virtuoso keeps
+    # both; one Oxigraph would merge with an earlier one is written as that one was, so Virtuoso merges it too.
+    stored: dict[tuple[str, str, str], tuple[dict[object, object], dict[object, str]]] = {}
     for quad in quads:
         graph = quad.graph_name
         if type(graph) is not ox.NamedNode:
@@ -600,7 +679,21 @@ def insert_batches(
         entry = by_graph.get(graph.value)
         if entry is None:
             entry = by_graph[graph.value] = ([], [])
-        entry[0].append(line(quad, entry[1]))
+        obj = quad.object
+        native = sql_value(obj) if codec.virtuoso and isinstance(obj, ox.Literal) else None
+        if native is None or not isinstance(obj, ox.Literal):
+            entry[0].append(line(quad, entry[1]))
+            continue
+        keys, identity = native
+        owners, written = stored.setdefault((graph.value, str(quad.subject), quad.predicate.value), ({}, {}))
+        text = written.get(identity)
+        if text is None:
+            clash = any(owners.get(key, identity) != identity for key in keys)
+            if not clash:
+                owners.update(dict.fromkeys(keys, identity))
+            text = written[identity] = codec.literal(obj, entry[1], verbatim=clash)
+        subject, predicate = codec.term(quad.subject, entry[1]), codec.iri(quad.predicate.value, entry[1])
+        entry[0].append(f"{subject} {predicate} {text}")
     parts: list[str] = []
     graphs: list[str] = []
     size = count = 0

@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from catalogue.api import create_app
-from catalogue.cli_store import graph_counts
+from catalogue.cli_store import copy_graphs, graph_counts
 from catalogue.config import load_settings
 from catalogue.nodehome import init_home
 from catalogue.records import STORED_RECORDS_QUERY
@@ -34,7 +34,15 @@ from catalogue.store_sparql import (
     StoreRejected,
     StoreUnavailable,
 )
-from catalogue.store_sparql_io import construct_as_select, fill_template, paged_select, parse_template, query_shape
+from catalogue.store_sparql_io import (
+    construct_as_select,
+    fill_template,
+    paged_select,
+    parse_template,
+    query_shape,
+    split_values,
+    sql_value,
+)
 from harvesters.duplicates import DUPLICATE_KEYS_QUERY
 from tests.conftest import Cli
 from tests.servers import CkanApi, LoopbackServer
@@ -158,6 +166,37 @@ def test_terms_read_back_as_written(any_store: Backend) -> None:
     assert {r["s"]: r["o"] for r in rows} == got  # SELECT reads the same terms as CONSTRUCT
 
 
+def test_equal_values_of_different_datatypes_stay_apart(any_store: Backend) -> None:
+    """Virtuoso keeps one quad per SQL value: `1`, `1.0` and `1e0` of one subject and predicate would merge."""
+    store, graph = any_store.store, any_store.graph("values")
+    literals = [
+        f'"1"^^<{XSD}integer>',
+        f'"1"^^<{XSD}int>',
+        f'"1.0"^^<{XSD}decimal>',
+        f'"1"^^<{XSD}double>',
+        f'"1"^^<{XSD}float>',
+        f'"2024-01-01T01:00:00+01:00"^^<{XSD}dateTime>',
+        f'"2024-01-01T00:00:00Z"^^<{XSD}dateTime>',
+        f'"2024-01-01T00:00:00+00:00"^^<{XSD}dateTime>',
+        f'"2024-01-01T00:00:00"^^<{XSD}dateTime>',
+        f'"2024-01-01"^^<{XSD}date>',
+        f'"2024-01-01Z"^^<{XSD}date>',
+    ]
+    data = quads([("<http://e/s>", "<http://e/p>", literal) for literal in literals], graph)
+    reference = ox.Store()  # Oxigraph is the yardstick: what it keeps apart must stay apart
+    reference.load(data, format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(data)
+
+    def identity(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> object:
+        native = sql_value(term) if isinstance(term, ox.Literal) else None
+        return native[1] if native else str(term)  # value, not lexical form: "1.0" and "1" are one double
+
+    want = [identity(q.object) for q in reference]
+    got = [identity(t.object) for t in store.graph_triples(graph)]
+    # integer (int folds into it), decimal, double, float; dateTimes at +01:00, Z (+00:00 is Z) and local; 2 dates
+    assert len(got) == len(want) == 9 and set(got) == set(want)
+
+
 def test_blank_node_labels_are_scoped_to_one_load(any_store: Backend) -> None:
     store, graph = any_store.store, any_store.graph("bnodes")
     store.bulk_load(quads([("<http://e/s>", "<http://e/p>", "_:b1"), ("_:b1", "<http://e/q>", '"v"')], graph))
@@ -174,22 +213,19 @@ def test_blank_node_labels_are_scoped_to_one_load(any_store: Backend) -> None:
 
 
 def test_select_reads_the_union_of_graphs_and_leaves_unbound_variables_out(any_store: Backend) -> None:
-    store = any_store.store
-    store.bulk_load(quads([("<http://e/a>", "<http://e/p>", '"in g1"')], any_store.graph("g1")))
+    store, a, b = any_store.store, any_store.graph("a"), any_store.graph("b")  # subjects of this test only
+    store.bulk_load(quads([(f"<{a}>", "<http://e/p>", '"in g1"')], any_store.graph("g1")))
     store.bulk_load(
         quads(
-            [("<http://e/b>", "<http://e/p>", '"in g2"'), ("<http://e/b>", "<http://e/q>", f'"1"^^<{XSD}integer>')],
+            [(f"<{b}>", "<http://e/p>", '"in g2"'), (f"<{b}>", "<http://e/q>", f'"1"^^<{XSD}integer>')],
             any_store.graph("g2"),
         )
     )
     rows = store.select(
         "SELECT ?s ?o ?n WHERE { ?s <http://e/p> ?o OPTIONAL { ?s <http://e/q> ?n } "
-        'FILTER(STRSTARTS(STR(?s), "http://e/")) } ORDER BY ?s'
+        f'FILTER(STRSTARTS(STR(?s), "{any_store.base}")) }} ORDER BY ?s'
     )
-    assert [(r["s"].value, r["o"].value, "n" in r) for r in rows] == [
-        ("http://e/a", "in g1", False),
-        ("http://e/b", "in g2", True),
-    ]
+    assert [(r["s"].value, r["o"].value, "n" in r) for r in rows] == [(a, "in g1", False), (b, "in g2", True)]
     with pytest.raises(TypeError):
         store.select("ASK { ?s ?p ?o }")
     with pytest.raises(TypeError):
@@ -247,6 +283,15 @@ def test_big_values_blocks_give_whole_answers(any_store: Backend) -> None:
     rows = store.select(f"SELECT ?n ?k ?v WHERE {{ VALUES (?g ?n) {{ {values} }} GRAPH ?g {{ {union} }} }}")
     got = sorted((int(r["n"].value), r["k"].value, r["v"].value) for r in rows)
     assert got == [(i, f"k{k}", f"v{k}") for i in range(600) for k in range(5)]
+    # the search index's shape: the same VALUES block in two branches of a UNION, sliced together
+    twice = (
+        f"SELECT ?n ?k ?v WHERE {{ {{ VALUES (?g ?n) {{ {values} }} GRAPH ?g {{ {union} }} }} "
+        f'UNION {{ VALUES (?g ?n) {{ {values} }} GRAPH ?g {{ ?g <http://e/p0> ?v BIND("again" AS ?k) }} }} }}'
+    )
+    got = sorted((int(r["n"].value), r["k"].value, r["v"].value) for r in store.select(twice))
+    assert got == sorted(
+        [(i, f"k{k}", f"v{k}") for i in range(600) for k in range(5)] + [(i, "again", "v0") for i in range(600)]
+    )
 
 
 def test_fedcat_query_shapes_work(any_store: Backend) -> None:
@@ -309,6 +354,23 @@ def test_shape_finds_forms_groups_and_refuses_service() -> None:
     assert "SERVICE" not in query_shape('SELECT * WHERE { ?s ?p "SERVICE" }').keywords
 
 
+def test_values_blocks_are_sliced_only_where_the_union_of_slices_is_the_answer(tmp_path: Path) -> None:
+    store = OxigraphStore(tmp_path / "store")
+    rows = " ".join(f"<http://e/s{i}>" for i in range(6))
+    union = f"SELECT ?s WHERE {{ {{ VALUES ?s {{ {rows} }} }} UNION {{ VALUES ?s {{ {rows} }} BIND(1 AS ?one) }} }}"
+    product = f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {rows} }} VALUES ?t {{ {rows} }} }}"  # 36 pairs, not 6
+    optional = f"SELECT ?s WHERE {{ ?s ?p ?o OPTIONAL {{ VALUES ?s {{ {rows} }} }} }}"
+    slices = split_values(query_shape(union), 4)
+    assert slices is not None and len(slices) == 2
+    assert sorted(str(r["s"]) for q in slices for r in store.select(q)) == sorted(
+        str(r["s"]) for r in store.select(union)
+    )
+    assert split_values(query_shape(product), 4) is None and len(store.select(product)) == 36
+    assert split_values(query_shape(optional), 4) is None
+    assert split_values(query_shape(f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {rows} }} }}"), 4) is None
+    store.close()
+
+
 # -- Virtuoso: limits and errors -------------------------------------------------------------------------------------
 
 
@@ -324,18 +386,30 @@ class CountingTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-def test_service_is_never_passed_to_the_server(virtuoso: Virtuoso) -> None:
+def test_service_is_never_passed_to_the_server(virtuoso: Virtuoso, server: LoopbackServer) -> None:
+    server.route("/sparql", '{"head": {"vars": []}, "results": {"bindings": []}}', "application/sparql-results+json")
+    server.route("/doc.ttl", "<http://e/a> <http://e/p> <http://e/b> .")
     transport = CountingTransport()
     store = virtuoso.store(transport=transport)
     for query in (
-        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-        "select * where { service silent <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-        'DEFINE get:soft "replace" SELECT * FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }',
+        f"SELECT * WHERE {{ SERVICE <{server.url}/sparql> {{ ?s ?p ?o }} }}",
+        f"select * where {{ service silent <{server.url}/sparql> {{ ?s ?p ?o }} }}",
+        f'DEFINE get:soft "replace" SELECT * FROM <{server.url}/doc.ttl> WHERE {{ ?s ?p ?o }}',
     ):
         with pytest.raises(StoreQueryError, match="not allowed"):
             store.select(query)
     assert transport.requests == []  # refused before anything was sent
     store.close()
+    # and the server's anonymous endpoint, which the script leaves without sponging rights, would not either
+    for query in (
+        f"SELECT * WHERE {{ SERVICE <{server.url}/sparql> {{ ?s ?p ?o }} }}",
+        f'DEFINE get:soft "replace" SELECT * FROM <{server.url}/doc.ttl> WHERE {{ ?s ?p ?o }}',
+    ):
+        raw = httpx.get(
+            virtuoso.query_url, params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+        )
+        assert raw.status_code == 500 and "SECURITY" in raw.text
+    assert server.hits == []
 
 
 def test_query_timeout_is_an_error_not_a_partial_answer(virtuoso: Virtuoso) -> None:
@@ -530,6 +604,19 @@ def test_store_copy_both_ways_is_verified_by_counts(nodes: Nodes, server: Loopba
     result = Cli(fresh)("store", "copy", "--to", "oxigraph")
     assert result.exit_code == 0, result.output
     assert counts(OxigraphStore(fresh / "store")) == expected
+    # a source that changes during the copy (a harvest into it, say) fails the verification
+    source, target = OxigraphStore(nodes.oxigraph / "store"), nodes.store("sparql")
+    last = sorted(expected)[-1]
+
+    def meanwhile(done: int) -> None:
+        if done:  # after the first batch, a graph not copied yet gains a quad
+            source.bulk_load(quads([("<http://e/late>", "<http://e/p>", '"late"')], last))
+
+    report = copy_graphs(source, target, prefix, batch=2, on_progress=meanwhile)
+    source.close()
+    target.close()
+    assert not report.verified and report.mismatches[0][0] == last
+    assert report.mismatches[0][1] + 1 <= report.mismatches[0][2]
     # wrong credentials: a clear error and exit 1, before anything is written
     nodes.monkeypatch.setenv("FEDCAT_STORE__PASSWORD", "wrong")
     failed = Cli(nodes.oxigraph)("store", "copy", "--to", "sparql")
