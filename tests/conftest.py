@@ -1,8 +1,17 @@
-"""Shared fixtures: a fresh node home, loopback servers, the reference material and a CLI runner."""
+"""Shared fixtures: a fresh node home, loopback servers, the reference material and a CLI runner.
+
+Store backends: a test module marked `pytestmark = pytest.mark.store_backends` runs each of its tests that uses
+`home` (or asks for `store_backend`) twice, on the embedded Oxigraph store and on the session's Virtuoso
+(tests/virtuoso.py), whose `home` is configured with `[store] backend = "sparql"` in its fedcat.toml. A test that
+checks something only Oxigraph has is marked `@pytest.mark.oxigraph_only("why")`, or named in the module mark:
+`pytest.mark.store_backends(oxigraph_only={"test_name": "why"})`. Every test on Virtuoso starts from the graphs
+the server had before it and has the graphs it made dropped afterwards, so tests never see each other's records.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +22,7 @@ from catalogue.cli import app
 from catalogue.config import Settings, load_settings
 from catalogue.nodehome import init_home
 from tests.servers import LoopbackServer
+from tests.virtuoso import Virtuoso, virtuoso_fixture  # noqa: F401  (the session's Virtuoso, started on demand)
 
 REFERENCE = Path(os.environ.get("FEDCAT_REFERENCE", Path(__file__).resolve().parents[2] / "shared" / "reference"))
 
@@ -24,12 +34,64 @@ def reference() -> Path:
     return REFERENCE
 
 
+BACKENDS = ["oxigraph", "virtuoso"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "store_backends: run the module's node tests on Oxigraph and on Virtuoso")
+    config.addinivalue_line("markers", "oxigraph_only(reason): a test of something only the Oxigraph backend has")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("store_backends")
+    if marker is None or "store_backend" not in metafunc.fixturenames:
+        return
+    name = metafunc.function.__name__
+    only = metafunc.definition.get_closest_marker("oxigraph_only")
+    reason = (only.args or [""])[0] if only is not None else marker.kwargs.get("oxigraph_only", {}).get(name)
+    if reason is not None:
+        assert reason, f"{name}: say why it runs on Oxigraph only"
+        return
+    metafunc.parametrize("store_backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    """An initialised, empty node home."""
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """The store backend of this test's `home`: "oxigraph" unless the module runs on both (see above)."""
+    return getattr(request, "param", "oxigraph")
+
+
+def use_virtuoso(home: Path, virtuoso: Virtuoso) -> None:
+    """Point a node home at `virtuoso` in its fedcat.toml, as an operator would."""
+    toml = home / "fedcat.toml"
+    lines = "".join(
+        f'{key.removeprefix("FEDCAT_STORE__").lower()} = "{value}"\n' for key, value in virtuoso.store_env().items()
+    )
+    text, replaced = re.subn(r'(?m)^\[store\]\nbackend = "oxigraph"\n', lambda _: f"[store]\n{lines}", toml.read_text())
+    assert replaced == 1, f"no [store] section to replace in {toml}"
+    toml.write_text(text)
+
+
+@pytest.fixture
+def home(tmp_path: Path, store_backend: str, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """An initialised, empty node home, on the store backend the test runs on."""
     path = tmp_path / "node"
     init_home(path)
-    return path
+    if store_backend == "oxigraph":
+        yield path
+        return
+    virtuoso: Virtuoso = request.getfixturevalue("virtuoso")
+    use_virtuoso(path, virtuoso)
+    assert load_settings(path).store.backend == "sparql"
+    server = virtuoso.store()
+    before = set(server.named_graphs())
+    try:
+        yield path
+    finally:
+        server.drop_graphs(sorted(set(server.named_graphs()) - before))
+        left = set(server.named_graphs()) - before
+        server.close()
+        assert not left, f"graphs of this test left on the shared Virtuoso: {sorted(left)[:5]}"
 
 
 @pytest.fixture

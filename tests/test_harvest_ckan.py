@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from catalogue.config import load_settings
-from catalogue.store import OxigraphStore
+from catalogue.store import open_store
 from tests.servers import CkanApi, LoopbackServer
+
+pytestmark = pytest.mark.store_backends  # every test on Oxigraph and on Virtuoso (tests/conftest.py)
 
 
 def recorded_packages(reference: Path) -> list[dict[str, Any]]:
@@ -27,13 +29,15 @@ def last_report(home: Path) -> dict[str, Any]:
 
 
 def select(home: Path, query: str) -> list[dict[str, Any]]:
-    store = OxigraphStore(load_settings(home).store_path)
-    rows = store.select(
-        "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/> "
-        "PREFIX foaf: <http://xmlns.com/foaf/0.1/> PREFIX prov: <http://www.w3.org/ns/prov#> "
-        "PREFIX fedcat: <https://w3id.org/fedcat/ns#> " + query
-    )
-    store.close()
+    store = open_store(load_settings(home))
+    try:
+        rows = store.select(
+            "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/> "
+            "PREFIX foaf: <http://xmlns.com/foaf/0.1/> PREFIX prov: <http://www.w3.org/ns/prov#> "
+            "PREFIX fedcat: <https://w3id.org/fedcat/ns#> " + query
+        )
+    finally:
+        store.close()
     return [{k: v.value for k, v in r.items()} for r in rows]
 
 

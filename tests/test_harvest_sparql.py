@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.servers import LoopbackServer, SparqlEndpoint
+
+pytestmark = pytest.mark.store_backends  # every test on Oxigraph and on Virtuoso (tests/conftest.py)
 
 
 def last_run(home: Path) -> dict:

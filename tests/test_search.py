@@ -24,6 +24,10 @@ from catalogue.store import OxigraphStore
 from demo.generate import generate
 from tests.conftest import Cli
 
+# Tests on a fresh `home` run on Oxigraph and on Virtuoso (tests/conftest.py); the module's shared `node` is Oxigraph.
+pytestmark = pytest.mark.store_backends(
+    oxigraph_only={"test_parallel_rebuild_reads_the_same_records": "worker processes read an Oxigraph checkpoint"}
+)
 DCT = "http://purl.org/dc/terms/"
 EU = "http://publications.europa.eu/resource/authority/"
 HEAD = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
@@ -431,3 +435,76 @@ def test_parallel_rebuild_reads_the_same_records(small, cli, home, monkeypatch):
     assert not [p for p in settings.index_path.iterdir() if p.name.startswith("checkpoint-")]
     with TestClient(create_app(settings)) as client:
         assert [unscored(api(client, **q)) for q in queries] == serial
+
+
+def test_hosted_data_and_quality_band_come_from_the_quality_graphs(small, cli, home):
+    """The facets read the record's hosted-data and metadata quality graphs (`fq:ofRecord`), never a band or
+    hosted marker that the record graph itself (what a source sent) claims."""
+    from catalogue.index import update_index
+    from catalogue.records import record_graph
+    from quality.terms import hosted_graph, metadata_quality_graph
+
+    settings = load_settings(home)
+    iri, claimer = "https://inc.example.lu/ds/1", "https://inc.example.lu/ds/3"
+    graph, key = record_graph(settings.base, "inc", iri), dataset_id("inc", iri)
+    claims = record_graph(settings.base, "inc", claimer)
+    of_record, fedcat = "<https://w3id.org/fedcat/quality#ofRecord>", "https://w3id.org/fedcat/ns#"
+    true = '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'
+    hosted, quality = hosted_graph(settings.base, key), metadata_quality_graph(settings.base, key)
+    store = OxigraphStore(settings.store_path)
+    try:
+        store.load(
+            (
+                f"<{hosted}> {of_record} <{graph}> <{hosted}> .\n"
+                f"<{iri}> <{fedcat}hostedData> {true} <{hosted}> .\n"
+                f"<{quality}> {of_record} <{graph}> <{quality}> .\n"
+                f'<{iri}> <{fedcat}qualityBand> "Good" <{quality}> .\n'
+                f'<{claimer}> <{fedcat}qualityBand> "Excellent" <{claims}> .\n'
+                f"<{claimer}> <{fedcat}hostedData> {true} <{claims}> .\n"
+                f"<{claims}> <{fedcat}hostedData> {true} <{claims}> .\n"
+            ).encode()
+        )
+        assert update_index(settings, store, [graph, claims], []) == 2
+    finally:
+        store.close()
+    with TestClient(create_app(settings)) as client:
+        body = api(client, q="orchard")
+        assert {v["value"]: v["count"] for v in body["facets"]["hosted"]} == {"yes": 1, "no": 4}
+        assert body["facets"]["quality_band"] == [{"value": "Good", "label": "Good", "count": 1}]
+        assert ids(api(client, hosted="yes")) == [key] == ids(api(client, quality_band="Good"))
+        hit = next(item for item in body["items"] if item["id"] == key)
+        assert hit["quality_band"] == "Good" and hit["hosted"] is True
+        other = next(item for item in body["items"] if item["id"] == dataset_id("inc", claimer))
+        assert other["quality_band"] is None and other["hosted"] is False
+        assert {v["label"] for v in api(client, lang="fr")["facets"]["hosted"]} == {"oui", "non"}
+        page = client.get("/search", params={"q": "orchard", "quality_band": "Good"})
+        assert page.status_code == 200 and page.text.count('class="badge band-good"') == 1
+    result = cli("index", "rebuild")  # a rebuild reads the quality graphs too
+    assert result.exit_code == 0, result.output
+    with TestClient(create_app(settings)) as client:
+        assert ids(api(client, hosted="yes")) == [key] == ids(api(client, quality_band="Good"))
+
+
+def test_an_index_writer_waits_for_the_lock_then_says_the_index_is_busy(small, home):
+    import tantivy
+
+    from catalogue.index import IndexBusy, update_index
+    from catalogue.records import record_graph
+
+    settings = load_settings(home)
+    generation = current_generation(settings)
+    assert generation is not None
+    holder = tantivy.Index.open(str(generation)).writer(15_000_000, 1)  # another process's writer, say
+    store = OxigraphStore(settings.store_path)
+    try:
+        graph = record_graph(settings.base, "inc", "https://inc.example.lu/ds/1")
+        started = time.monotonic()
+        with pytest.raises(IndexBusy) as caught:
+            update_index(settings, store, [graph], [], wait=0.3)
+        assert 0.3 <= time.monotonic() - started < 5
+        assert caught.value.status == 503 and caught.value.type == "index-busy"
+        assert "fedcat index rebuild" in caught.value.message
+        del holder  # the lock goes with the writer
+        assert update_index(settings, store, [graph], [], wait=5) == 1
+    finally:
+        store.close()

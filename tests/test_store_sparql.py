@@ -48,7 +48,7 @@ from tests.conftest import Cli
 from tests.servers import CkanApi, LoopbackServer
 from tests.test_graph_semantics import HOME_TTL, partner_packages
 from tests.test_harvest_ckan import recorded_packages
-from tests.virtuoso import ROW_CAP, Virtuoso, virtuoso_fixture  # noqa: F401
+from tests.virtuoso import ROW_CAP, Virtuoso
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PREFIXES = (

@@ -4,8 +4,8 @@ Started once per session on free 127.0.0.1 ports with its own database directory
 package is missing, and shut down cleanly at the end. A Virtuoso that cannot be installed or started fails the
 tests that need it, loudly: a remote-store test that silently skips proves nothing.
 
-Use it from a test module with `from tests.virtuoso import virtuoso_fixture  # noqa: F401` and a
-`virtuoso` parameter (or list `tests.virtuoso` in the root conftest's `pytest_plugins`).
+tests/conftest.py provides it as the `virtuoso` fixture (and the `store_backends` mark that runs a module's node
+tests on it).
 `FEDCAT_TEST_VIRTUOSO=DIR` reuses an instance already started in DIR (it is left running), which saves the
 start-up when iterating on one test.
 
