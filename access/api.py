@@ -12,7 +12,6 @@ caller may not see answers 404, exactly like a missing one).
 
 from __future__ import annotations
 
-import html
 import secrets
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
@@ -32,6 +31,7 @@ from access.models import User
 from access.oauth import FedcatServer, HttpCall, account_of
 from access.runtime import AccessRuntime
 from catalogue.errors import NotFound
+from catalogue.web import render
 
 
 class LimitedRoute(APIRoute):
@@ -60,6 +60,10 @@ class LimitedRoute(APIRoute):
 router = APIRouter(tags=["access"], route_class=LimitedRoute)
 CSRF_COOKIE = "fedcat_csrf"
 LOGIN_FIELDS = {"username", "password", "csrf_token"}
+# The site's stylesheet and icon, no script; forms post only here.
+LOGIN_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 def _builtin(request: Request) -> AccessRuntime:
@@ -108,33 +112,30 @@ def jwks(request: Request) -> JSONResponse:
 # Authorization endpoint with its login form
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} · fedcat</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"""
+def _page(
+    runtime: AccessRuntime,
+    title: str,
+    *,
+    message: str | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The issuer's page in the site's layout (catalogue/web/templates/signin.html): the login form or an error."""
+    page = render(
+        "signin.html", language="en", node_title=runtime.node.node.title, heading=title, message=message, form=form
+    )
     response = HTMLResponse(page, status_code=status)
-    # The login form must not be framed (clickjacking) nor cached.
+    # The login form must not be framed (clickjacking) nor cached; it runs no script at all.
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; form-action 'self'; frame-ancestors 'none'"
+    response.headers["Content-Security-Policy"] = LOGIN_CSP
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _login_form(pairs: list[tuple[str, str]], client_name: str, scope: str, csrf: str, error: str | None) -> str:
-    hidden = "".join(
-        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-        for k, v in pairs
-        if k not in LOGIN_FIELDS
-    )
-    message = f'<p role="alert">{html.escape(error)}</p>' if error else ""
-    return f"""<p>Sign in to let <strong>{html.escape(client_name)}</strong> act for you
-(scopes: {html.escape(scope or "none")}).</p>{message}
-<form method="post" action="authorize">{hidden}
-<input type="hidden" name="csrf_token" value="{html.escape(csrf)}">
-<p><label>User name <input name="username" autocomplete="username" required></label></p>
-<p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
-<p><button type="submit">Sign in</button></p></form>"""
+def _login_form(pairs: list[tuple[str, str]], client_name: str, scope: str, csrf: str) -> dict[str, Any]:
+    """What signin.html's form needs: the authorization request's fields are carried along hidden."""
+    hidden = [(k, v) for k, v in pairs if k not in LOGIN_FIELDS]
+    return {"client": client_name, "scope": scope or "none", "hidden": hidden, "csrf": csrf}
 
 
 def _error_page(server: FedcatServer, error: OAuth2Error) -> Response:
@@ -143,7 +144,7 @@ def _error_page(server: FedcatServer, error: OAuth2Error) -> Response:
     if error.redirect_uri:
         return server.handle_response(*error())
     detail = error.description or error.error or "invalid request"
-    return _page("Invalid authorization request", f"<p>{html.escape(str(detail))}</p>", status=400)
+    return _page(server.runtime, "Invalid authorization request", message=str(detail), status=400)
 
 
 def _with_csrf(response: HTMLResponse, runtime: AccessRuntime, csrf: str) -> HTMLResponse:
@@ -178,8 +179,8 @@ async def authorize_form(request: Request) -> Response:
             except OAuth2Error as error:
                 return _error_page(server, error)
             csrf = secrets.token_urlsafe(24)
-            form = _login_form(pairs, grant.client.row.name, grant.request.scope or "", csrf, None)
-            return _with_csrf(_page("Sign in", form), runtime, csrf)
+            form = _login_form(pairs, grant.client.row.name, grant.request.scope or "", csrf)
+            return _with_csrf(_page(runtime, "Sign in", form=form), runtime, csrf)
 
     return await run_in_threadpool(work)
 
@@ -193,7 +194,8 @@ async def authorize_login(request: Request) -> Response:
     fields = dict(pairs)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not cookie or not secrets.compare_digest(cookie.encode(), fields.get("csrf_token", "").encode()):
-        return _page("Session expired", "<p>The sign-in form expired or was not sent from this site.</p>", 400)
+        expired = "The sign-in form expired or was not sent from this site."
+        return _page(runtime, "Session expired", message=expired, status=400)
     oauth_pairs = [(k, v) for k, v in pairs if k not in LOGIN_FIELDS]
 
     def work() -> Response:
@@ -211,10 +213,10 @@ async def authorize_login(request: Request) -> Response:
             ):
                 audit.record(session, kind="login.failed", actor=f"user:{username}", at=now, data={"via": "authorize"})
                 csrf = secrets.token_urlsafe(24)
-                page = _login_form(
-                    oauth_pairs, grant.client.row.name, grant.request.scope or "", csrf, "Wrong name or password."
-                )
-                return _with_csrf(_page("Sign in", page, status=401), runtime, csrf)
+                form = _login_form(oauth_pairs, grant.client.row.name, grant.request.scope or "", csrf)
+                form["username"] = username  # kept, so only the password is typed again
+                page = _page(runtime, "Sign in", message="Wrong name or password.", form=form, status=401)
+                return _with_csrf(page, runtime, csrf)
             assert user is not None
             audit.record(
                 session,

@@ -160,6 +160,39 @@ def test_sign_in_uses_pkce_and_a_sealed_http_only_cookie(node: dict[str, Any]) -
     assert "Sign in</a>" in page.text and 'fedcat_session=""' in page.headers.get("set-cookie", "")
 
 
+def test_the_issuers_sign_in_page_has_the_site_layout_and_keeps_its_guards(node: dict[str, Any]) -> None:
+    client = browser(node)
+    form = client.get("/signin?next=/projects")
+    assert form.status_code == 200 and "/oauth/authorize" in str(form.url)
+    page = form.text
+    assert '<link rel="stylesheet" href="/static/fedcat.css">' in page and 'class="site-header"' in page
+    assert '<label for="username">User name</label>' in page and '<label for="password">Password</label>' in page
+    assert 'id="username"' in page and 'id="password"' in page and "<script" not in page
+    policy = form.headers["content-security-policy"]
+    assert "style-src 'self'" in policy and "script-src" not in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "form-action 'self'" in policy and "default-src 'none'" in policy
+    assert form.headers["x-frame-options"] == "DENY" and form.headers["cache-control"] == "no-store"
+    assert form.headers["x-content-type-options"] == "nosniff"
+    fields = {k: unescape(v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)}
+    # A wrong password: the error in the alert area, the name kept (escaped), a fresh CSRF token.
+    wrong = client.post("/oauth/authorize", data={**fields, "username": "<b>alice", "password": "not it"})
+    assert wrong.status_code == 401 and wrong.headers["content-security-policy"] == policy
+    assert re.search(
+        r'class="notice error" role="alert" id="signin-error">\s*<p>Wrong name or password.</p>', wrong.text
+    )
+    assert 'value="&lt;b&gt;alice" aria-invalid="true" aria-describedby="signin-error"' in wrong.text
+    assert token_of(wrong.text) != fields["csrf_token"] and "<b>alice" not in wrong.text
+    # Without the form's CSRF token (or its cookie) nothing is checked and nothing is granted.
+    forged = client.post("/oauth/authorize", data={**fields, "csrf_token": "forged", "username": "alice"})
+    assert forged.status_code == 400 and "location" not in forged.headers
+    assert "<h1>Session expired</h1>" in forged.text and 'href="/static/fedcat.css"' in forged.text
+    assert 'role="alert"' in forged.text and forged.headers["content-security-policy"] == policy
+    # An authorization request the issuer refuses is shown in the same layout, never redirected.
+    bad = client.get("/oauth/authorize", params={**fields, "client_id": "nobody"})
+    assert bad.status_code == 400 and "<h1>Invalid authorization request</h1>" in bad.text
+    assert 'class="site-header"' in bad.text and "location" not in bad.headers
+
+
 def test_next_is_local_only() -> None:
     assert safe_next("/requests?x=1") == "/requests?x=1"
     for bad in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", None, ""):
@@ -238,7 +271,7 @@ def approved(
 
 def test_security_headers(node: dict[str, Any]) -> None:
     anon = node["anon"]
-    for url in ("/", "/sparql", "/static/fedcat.css", "/api/datasets", f"/datasets/{node['ids']['parks']}"):
+    for url in ("/", "/sparql", "/static/fedcat.css", "/api/datasets", f"/datasets/{node['ids']['parks']}", "/docs"):
         response = anon.get(url, headers={"Accept": "text/html"} if url == "/sparql" else {})
         headers = response.headers
         assert headers["x-content-type-options"] == "nosniff", url
@@ -250,7 +283,7 @@ def test_security_headers(node: dict[str, Any]) -> None:
     page = anon.get("/sparql", headers={"Accept": "text/html"}).text
     assert '<script src="/static/fedcat.js" defer></script>' in page and "<script>" not in page  # no inline script
     assert "script-src" not in anon.get(f"/datasets/{node['ids']['parks']}").headers["content-security-policy"]
-    assert "content-security-policy" not in anon.get("/docs").headers  # Swagger UI brings its own script
+    assert "script-src 'self'" in anon.get("/docs").headers["content-security-policy"]  # Swagger UI from a file
     callback = anon.get("/oauth/callback?code=x&state=y")  # the code in this URL must not travel on
     assert callback.status_code == 400 and callback.headers["cache-control"] == "no-store"
     assert callback.headers["referrer-policy"] == "no-referrer"

@@ -12,7 +12,7 @@ from access.api import router as access_router
 from access.runtime import install_access
 from catalogue import __version__
 from catalogue.api.errors import install_error_handlers
-from catalogue.api.routers import catalog, datasets, pages, quality, search, service, sparql
+from catalogue.api.routers import catalog, datasets, docs, pages, quality, search, service, sparql
 from catalogue.config import Settings
 from catalogue.snapshots import serving_store
 from catalogue.sparql import SparqlEndpoint
@@ -40,10 +40,13 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         description="Federated data-discovery catalogue for secure data access.",
+        docs_url=None,  # FastAPI's /docs and /redoc load from a CDN: docs.install serves Swagger UI locally
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
     pages.install(app)  # the pages and security headers; before the routers: its /datasets/{id} page wins
+    docs.install(app)  # before the /static mount below, which would shadow /static/swagger
     app.include_router(service.router)
     app.include_router(catalog.router)
     app.include_router(search.router)

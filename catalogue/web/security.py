@@ -2,8 +2,8 @@
 
 A pure ASGI middleware (it never buffers bodies, so streamed exports and SPARQL answers pass untouched). A
 header a route set itself wins: the built-in issuer's login page and the dataset page send stricter policies
-of their own. FastAPI's interactive API docs (`/docs`, `/redoc`) load Swagger UI with inline script and get
-no policy from here, or they would not work.
+of their own. Every page gets the policy, the API docs too: `/docs` serves Swagger UI from our own origin and
+starts it from a file (`catalogue.api.routers.docs`), so it needs no inline script and no CDN.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 )
-NO_POLICY_PATHS = ("/docs", "/redoc")
 
 
 class SecurityHeaders:
@@ -40,14 +39,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = not str(scope.get("path", "")).startswith(NO_POLICY_PATHS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 extra = [(name, value) for name, value in HEADERS if name not in present]
-                if policy and b"content-security-policy" not in present:
+                if b"content-security-policy" not in present:
                     extra.append((b"content-security-policy", self.csp))
                 message = {**message, "headers": headers + extra}
             await send(message)

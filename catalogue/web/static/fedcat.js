@@ -1,4 +1,4 @@
-/* fedcat pages: the only script, loaded from our own origin (CSP script-src 'self'). Everything works without
+/* fedcat pages: their only script, loaded from our own origin (CSP script-src 'self'). Everything works without
    it; it only lets Ctrl+Enter (Cmd+Enter on a Mac) run the query in the SQL and SPARQL editors. */
 "use strict";
 
