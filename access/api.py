@@ -384,7 +384,11 @@ def decide(request: Request, request_id: str, body: workflow.DecisionIn, princip
 def revoke(request: Request, request_id: str, body: workflow.ReasonIn, principal: Reviewer) -> dict[str, Any]:
     """End active entitlements before their end date, with a reason."""
     with unit(request, principal) as (ctx, actor):
-        return workflow.request_view(ctx, actor, workflow.revoke(ctx, actor, request_id, body))
+        revoked = workflow.revoke(ctx, actor, request_id, body)
+        view, project_id = workflow.request_view(ctx, actor, revoked), revoked.project_id
+    # Committed: the project's views go now and its running query is interrupted, not at the next sweep.
+    service_of(request.app).refresh(project_id)
+    return view
 
 
 @router.get("/api/steward/queue", summary="A steward's queue with age and SLA")
@@ -410,5 +414,6 @@ def audit_log(
 
 
 from access.sandbox_api import sandbox_routes  # noqa: E402  (the sandbox's views and query routes)
+from access.sandbox_service import service_of  # noqa: E402
 
 router.include_router(sandbox_routes(LimitedRoute))

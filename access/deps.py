@@ -21,6 +21,7 @@ from access.datasets import lookup
 from access.errors import BearerError, Forbidden, InsufficientScope, MissingToken, TokenError
 from access.jwks import KeyFetchNeeded
 from access.runtime import AccessRuntime
+from access.sandbox_service import hosted_columns
 from access.tokens import Principal
 
 
@@ -87,6 +88,12 @@ def unit(request: Request, principal: Principal) -> Iterator[tuple[workflow.Cont
     store = request.app.state.full_store
     with runtime.db.session() as session:
         now = runtime.now()
-        ctx = workflow.Context(session, now, runtime.settings, lambda dataset_id: lookup(store, dataset_id))
+        ctx = workflow.Context(
+            session,
+            now,
+            runtime.settings,
+            lambda dataset_id: lookup(store, dataset_id),
+            hosted_columns=lambda dataset_id: hosted_columns(runtime.node, dataset_id),
+        )
         actor = workflow.resolve_actor(session, principal, runtime.settings, now)
         yield ctx, actor

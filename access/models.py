@@ -231,6 +231,7 @@ class Decision(Base):
     reason: Mapped[str] = mapped_column(sa.Text)
     columns: Mapped[list[Any] | None] = mapped_column(sa.JSON)
     row_filter: Mapped[str | None] = mapped_column(sa.Text)
+    pseudonymise: Mapped[list[Any] | None] = mapped_column(sa.JSON)  # approved columns shown as keyed hashes
     end_date: Mapped[datetime | None]
     decided_at: Mapped[datetime]
 
@@ -266,6 +267,7 @@ class Entitlement(Base):
     dataset_id: Mapped[str] = mapped_column(sa.String(64), index=True)
     columns: Mapped[list[Any] | None] = mapped_column(sa.JSON)
     row_filter: Mapped[str | None] = mapped_column(sa.Text)
+    pseudonymise: Mapped[list[Any] | None] = mapped_column(sa.JSON)  # the sandbox shows these as keyed hashes
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]

@@ -7,6 +7,9 @@ Built lazily on first use, so apps and commands that never touch access pay noth
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -28,6 +31,8 @@ from access.models import RevokedToken
 from access.settings import AccessSettings
 from access.tokens import LocalKeys, Principal, TokenIssuer, TokenValidator, principal_from_claims
 from catalogue.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -206,6 +211,25 @@ def _bearer_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _sweep_sandboxes(app: Any) -> None:
+    """Every `[access.sandbox] sweep_seconds`, take the views of expired or revoked entitlements away.
+
+    Queries already refuse them by the clock; this makes the views go (and running queries stop) even when
+    nobody queries. The sweep itself blocks (database, files, worker processes), so it runs in a thread.
+    """
+    interval = app.state.access.settings.sandbox.sweep_seconds
+    if interval <= 0:
+        return
+    from access.sandbox_service import service_of  # DuckDB and pyarrow: only once a sweep is due
+
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(service_of(app).sweep)
+        except Exception:  # a failed sweep is logged and retried at the next tick; the app stays up
+            log.exception("the periodic sandbox sweep failed")
+
+
 def install_access(app: FastAPI) -> None:
     """Attach the access runtime to `app` (called once by `create_app`)."""
     app.state.access = AccessRuntime(app.state.settings)
@@ -215,9 +239,13 @@ def install_access(app: FastAPI) -> None:
     @asynccontextmanager
     async def lifespan(application: Any) -> AsyncIterator[Any]:
         async with inner(application) as state:
+            sweeper = asyncio.create_task(_sweep_sandboxes(application), name="fedcat-sandbox-sweep")
             try:
                 yield state
             finally:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
                 application.state.access.close()
 
     app.router.lifespan_context = lifespan

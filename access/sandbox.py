@@ -28,7 +28,6 @@ import json
 import logging
 import math
 import os
-import re
 import threading
 import time
 import uuid
@@ -45,9 +44,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.ipc as paipc
 import pyarrow.parquet as pq
-from pydantic import BaseModel, Field, field_validator
 
-from access.outputs import DisclosureRules, RowLevelRefused, apply_checks, plan_aggregate
+from access.outputs import RowLevelRefused, apply_checks, plan_aggregate
 from access.pseudonyms import MACRO_NAME, macro_sql, project_key, valid_project_id
 from access.sandbox_sql import (
     ForbiddenSql,
@@ -62,6 +60,7 @@ from access.sandbox_sql import (
     valid_view_name,
 )
 from access.sandbox_worker import WorkerGone, WorkerHandle
+from access.settings import SandboxLimits
 from catalogue.errors import FedcatError, UnsupportedFormat
 
 __all__ = [
@@ -99,7 +98,6 @@ FORMATS: dict[str, str] = {
     "arrow": "application/vnd.apache.arrow.stream",
 }
 log = logging.getLogger(__name__)
-_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 
 
 def utc_now() -> datetime:
@@ -177,44 +175,6 @@ class AuditUnavailable(FedcatError):
 # -- the interface ---------------------------------------------------------------------------------------------
 
 
-class SandboxLimits(BaseModel):
-    """Resource and disclosure limits of sandboxed queries (can sit in `Settings` as `sandbox`)."""
-
-    memory_limit: str = "1GB"  # per project worker (DuckDB's own limit; no spilling to disk)
-    threads: int = Field(default=2, ge=1)
-    timeout_seconds: float = Field(default=10.0, gt=0)  # wall clock per query, then `con.interrupt()`
-    grace_seconds: float = Field(default=2.0, gt=0)  # after the interrupt, before the worker is killed
-    max_rows: int = Field(default=10_000, ge=1)  # per response; `truncated` says when rows were cut
-    max_result_bytes: int = Field(default=64 * 2**20, ge=1024)  # Arrow bytes per response, cut at a row boundary
-    suppression_threshold: int = Field(default=10, ge=1)  # ACRO's safe_threshold
-    nk_n: int = Field(default=2, ge=1)  # ACRO's safe_nk_n
-    nk_k: float = Field(default=0.9, gt=0, le=1)  # ACRO's safe_nk_k
-    p_ratio: float = Field(default=0.1, ge=0)  # ACRO's safe_pratio_p
-    rounding_base: int = Field(default=0, ge=0)  # 5 rounds counts like OpenSAFELY; 0 keeps them exact
-    max_sql_bytes: int = Field(default=65_536, ge=1)
-    max_workers: int = Field(default=8, ge=1)  # live worker processes; the least recently used idle one stops
-    startup_seconds: float = Field(default=15.0, gt=0)  # for a worker process to start
-    warm_spare: bool = True  # keep one worker process started ahead of the next approval
-
-    @field_validator("memory_limit")
-    @classmethod
-    def _memory(cls, value: str) -> str:
-        if not _MEMORY.match(value.strip()):
-            raise ValueError("a memory limit looks like 512MB or 1GB")
-        return value.strip()
-
-    @property
-    def rules(self) -> DisclosureRules:
-        """The output-check rules these limits describe."""
-        return DisclosureRules(
-            threshold=self.suppression_threshold,
-            nk_n=self.nk_n,
-            nk_k=self.nk_k,
-            p_ratio=self.p_ratio,
-            rounding_base=self.rounding_base,
-        )
-
-
 @dataclass(frozen=True)
 class ApprovedDataset:
     """One dataset of an approval, as the steward decided it."""
@@ -239,10 +199,11 @@ class Entitlement:
 
 @dataclass(frozen=True)
 class ColumnInfo:
-    """A view column: its name and DuckDB type."""
+    """A view column: its name, DuckDB type, and whether it holds the project's pseudonyms of an identifier."""
 
     name: str
     type: str
+    pseudonymised: bool = False
 
 
 @dataclass(frozen=True)
@@ -260,7 +221,7 @@ class ViewInfo:
             "name": self.name,
             "dataset_id": self.dataset_id,
             "access_mode": self.access_mode,
-            "columns": [{"name": c.name, "type": c.type} for c in self.columns],
+            "columns": [{"name": c.name, "type": c.type, "pseudonymised": c.pseudonymised} for c in self.columns],
         }
 
 
@@ -332,7 +293,7 @@ class _Project:
                 name=v["name"],
                 dataset_id=v["dataset_id"],
                 access_mode=v["access_mode"],
-                columns=tuple(ColumnInfo(c["name"], c["type"]) for c in v["columns"]),
+                columns=tuple(ColumnInfo(c["name"], c["type"], bool(c.get("pseudonymised"))) for c in v["columns"]),
             )
             for v in state["views"]
         }
@@ -498,7 +459,7 @@ class Sandbox:
                 sql = self._view_sql(con, ds, files)
                 con.execute(f"CREATE VIEW {quote_identifier(ds.view_name)} AS {sql}")
                 described = con.execute(f"DESCRIBE {quote_identifier(ds.view_name)}").fetchall()
-                columns = tuple(ColumnInfo(str(row[0]), str(row[1])) for row in described)
+                columns = tuple(ColumnInfo(str(r[0]), str(r[1]), str(r[0]) in ds.pseudonymise) for r in described)
                 views[ds.view_name] = ViewInfo(ds.view_name, ds.dataset_id, columns, ds.access_mode)
             con.execute("CHECKPOINT")
         except duckdb.Error as exc:

@@ -3,12 +3,15 @@
 * `entitlement_for(...)` turns a project's *active* entitlements (approved, not revoked, not past their end
   date, decided by time at every call) into one `sandbox.Entitlement`: per dataset its hosted file and access
   mode (`quality.hosted`, attached with `fedcat data add`), the approved (possibly narrowed) columns, the
-  steward's row filter; the project's access ends at the earliest end date among them (when that one ends the
-  set changes, and the views are rebuilt from what is left). Neither the decision nor the hosted-file manifest
-  records which columns are direct identifiers, so nothing is pseudonymised here (`pseudonymise=()`).
+  steward's row filter and the approved columns the steward chose to pseudonymise (the view shows the project's
+  keyed hash instead, `access.pseudonyms`); the project's access ends at the earliest end date among them (when
+  that one ends the set changes, and the views are rebuilt from what is left).
 * `SandboxService.ensure(project_id)` materialises lazily: at the first views/query call, and again whenever
   the fingerprint of the project's active entitlements changed, so approval -> first query needs no job. With
   no active entitlement left (revoked, withdrawn or expired by time) it revokes the project's sandbox.
+* `sweep()` brings every project that has a sandbox on disk in step with the workflow, so an expired or revoked
+  entitlement takes its views away even when nobody queries (the web app runs it periodically, see
+  `access.runtime`).
 * The engine's audit hook appends one `sandbox.query` event per query to the hash-chained audit log (who,
   project, SQL, datasets touched, rows, outcome), attributed to the publishers of the datasets touched.
 
@@ -19,9 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +35,7 @@ from sqlalchemy.orm import Session
 from access import audit, workflow
 from access.models import Entitlement as EntitlementRow
 from access.models import ProjectMember, RequestDataset
+from access.pseudonyms import valid_project_id
 from access.runtime import AccessRuntime
 from access.sandbox import (
     ApprovedDataset,
@@ -42,9 +48,12 @@ from access.sandbox import (
     ViewInfo,
 )
 from access.sandbox_sql import valid_view_name
+from catalogue.config import Settings
 from quality.hosted import load_hosted
 
 AUDIT_KIND = "sandbox.query"
+FINGERPRINT = "entitlements.sha256"  # beside the engine's state.json: what the views were built from
+log = logging.getLogger(__name__)
 
 
 def view_name(hosted_name: str, taken: set[str]) -> str:
@@ -58,6 +67,12 @@ def view_name(hosted_name: str, taken: set[str]) -> str:
         name, n = f"{base}_{n}", n + 1
     taken.add(name)
     return name
+
+
+def hosted_columns(settings: Settings, dataset_id: str) -> list[str] | None:
+    """The column names of the data the node hosts for `dataset_id`; None when it hosts none."""
+    hosted = load_hosted(settings, dataset_id)
+    return None if hosted is None else [str(c["name"]) for c in hosted.columns]
 
 
 def is_member(session: Session, project_id: str, user_id: int) -> bool:
@@ -74,8 +89,8 @@ def _all_rows(session: Session, project_id: str) -> list[EntitlementRow]:
 
 
 def fingerprint(rows: list[EntitlementRow]) -> str:
-    """What the views depend on: the active entitlements' ids, columns, filters and end dates."""
-    parts = sorted([r.id, r.dataset_id, r.columns, r.row_filter, r.ends_at.isoformat()] for r in rows)
+    """What the views depend on: the active entitlements' ids, columns, filters, pseudonyms and end dates."""
+    parts = sorted([r.id, r.dataset_id, r.columns, r.row_filter, r.pseudonymise, r.ends_at.isoformat()] for r in rows)
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
@@ -84,7 +99,7 @@ class SandboxService:
 
     def __init__(self, runtime: AccessRuntime, limits: SandboxLimits | None = None) -> None:
         self.runtime = runtime
-        self.limits = limits or SandboxLimits()
+        self.limits = limits or runtime.settings.sandbox  # `[access.sandbox]` in fedcat.toml
         self._sandbox: Sandbox | None = None
         self._fingerprints: dict[str, str] = {}
         self._lock = threading.RLock()
@@ -122,7 +137,7 @@ class SandboxService:
                     files=(hosted.path(self.runtime.node),),
                     columns=tuple(row.columns or ()),
                     row_filter=row.row_filter,
-                    pseudonymise=(),  # no decision or manifest field says which columns are identifiers
+                    pseudonymise=tuple(row.pseudonymise or ()),
                     access_mode="aggregate-only" if hosted.access_mode == "aggregate-only" else "row-level",
                 )
             )
@@ -150,9 +165,73 @@ class SandboxService:
                 raise SandboxRevoked(f"the project's access was {reason}", reason=reason)
             if entitlement is None:
                 raise SandboxNotFound(f"none of project {project_id!r}'s approved datasets hosts data on this node")
-            if self._fingerprints.get(project_id) != print_:
+            if self._built_from(project_id) != print_:
                 self.sandbox.materialise(entitlement)
-                self._fingerprints[project_id] = print_
+                self._remember(project_id, print_)
+
+    def _built_from(self, project_id: str) -> str | None:
+        """The fingerprint the project's current views were built from (this process's, or the one on disk)."""
+        if project_id in self._fingerprints:
+            return self._fingerprints[project_id]
+        directory = self.sandbox_root / project_id
+        try:
+            state = json.loads((directory / "state.json").read_text())
+            stored = (directory / FINGERPRINT).read_text().strip()
+        except (OSError, ValueError):
+            return None
+        # Views another process built stay usable after a restart, unless they were revoked since.
+        return None if state.get("revoked_at") else stored
+
+    def _remember(self, project_id: str, print_: str) -> None:
+        self._fingerprints[project_id] = print_
+        (self.sandbox_root / project_id / FINGERPRINT).write_text(print_)
+
+    @property
+    def sandbox_root(self) -> Path:
+        """Where the engine keeps the project databases (known without starting the engine)."""
+        return Path(self.runtime.node.home) / "sandbox" / "projects"
+
+    def sweep(self) -> list[str]:
+        """Bring every materialised project in step with the workflow; the ids whose views changed or went.
+
+        Expired or revoked entitlements lose their views here even when nobody queries: a project with none left
+        is revoked (its database deleted, a running query interrupted), one whose set changed is rebuilt. Cheap
+        when nothing changed: one indexed query per live project, no worker started.
+        """
+        root = self.sandbox_root
+        if not root.is_dir():
+            return []
+        return [d.name for d in sorted(root.iterdir()) if self.refresh(d.name)]
+
+    def refresh(self, project_id: str) -> bool:
+        """`sweep()` for one project (after a revocation, say); True when its views changed or went."""
+        directory = self.sandbox_root / project_id
+        if not valid_project_id(project_id):
+            return False
+        try:
+            state = json.loads((directory / "state.json").read_text())
+        except (OSError, ValueError):
+            return False  # never materialised here: nothing to take away
+        if state.get("revoked_at"):
+            return False
+        with self.runtime.db.session() as session:
+            active = workflow.active_entitlements(session, project_id, self.runtime.now())
+        with self._lock:
+            if active and self._built_from(project_id) == fingerprint(active):
+                return False
+        try:
+            self.ensure(project_id)
+            return True
+        except (SandboxRevoked, SandboxNotFound):
+            pass  # nothing left to show (no rows, no hosted data): make sure the views are gone
+        except Exception:
+            # A set that cannot be rebuilt must not keep serving the old views: take them down, and let the next
+            # query report why the rebuild fails.
+            log.exception("sandbox sweep: project %s could not be rebuilt; its views are removed", project_id)
+        with self._lock:
+            self._fingerprints.pop(project_id, None)
+            self.sandbox.revoke(project_id, reason="revoked" if active else "expired")
+        return True
 
     def views(self, project_id: str) -> list[ViewInfo]:
         self.ensure(project_id)

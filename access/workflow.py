@@ -105,6 +105,9 @@ class DecisionIn(Body):
     columns: list[Column] | dict[DatasetId, list[Column]] | None = None
     row_filter: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
     end_date: date | None = None
+    # Approved columns the project sees only as its keyed pseudonyms (`access.pseudonyms`), e.g. patient ids;
+    # a list applies to every dataset decided, a mapping names them per dataset.
+    pseudonymise: list[Column] | dict[DatasetId, list[Column]] | None = None
 
     @field_validator("row_filter")
     @classmethod
@@ -148,6 +151,8 @@ class Context:
     now: datetime
     settings: AccessSettings
     lookup: Callable[[str], DatasetInfo]
+    # The columns of a dataset's hosted data (None when the node hosts none): pseudonymisation is checked on them.
+    hosted_columns: Callable[[str], list[str] | None] = lambda dataset_id: None
 
 
 def resolve_actor(session: Session, principal: Principal, settings: AccessSettings, now: datetime) -> Actor:
@@ -508,10 +513,15 @@ def decide(ctx: Context, actor: Actor, request_id: str, body: DecisionIn) -> Acc
         targets = [i for i in items if stewards_for(actor, i) and i.status == "pending"]
     if not targets or any(t.status != "pending" for t in targets):
         raise InvalidTransition("nothing of this request is pending a decision by your publishers")
-    if isinstance(body.columns, dict) and (stray := set(body.columns) - {t.dataset_id for t in targets}):
+    decided = {t.dataset_id for t in targets}
+    if isinstance(body.columns, dict) and (stray := set(body.columns) - decided):
         raise InvalidRequest(f"columns given for datasets not being decided: {', '.join(sorted(stray))}")
-    if body.decision != "approve" and (body.columns or body.row_filter or body.end_date):
-        raise InvalidRequest("columns, row_filter and end_date narrow an approval; they make no sense here")
+    if isinstance(body.pseudonymise, dict) and (stray := set(body.pseudonymise) - decided):
+        raise InvalidRequest(f"pseudonymised columns given for datasets not being decided: {', '.join(sorted(stray))}")
+    if body.decision != "approve" and (body.columns or body.row_filter or body.end_date or body.pseudonymise):
+        raise InvalidRequest(
+            "columns, row_filter, end_date and pseudonymise shape an approval; they make no sense here"
+        )
     latest_end = _end_of((ctx.now + timedelta(days=request.duration_days)).date())
     if body.end_date is not None and not (ctx.now.date() <= body.end_date and _end_of(body.end_date) <= latest_end):
         raise InvalidRequest("end_date must lie between today and the end of the requested duration")
@@ -526,6 +536,7 @@ def decide(ctx: Context, actor: Actor, request_id: str, body: DecisionIn) -> Acc
             if item.columns is not None and granted is not None and not set(granted) <= set(item.columns):
                 extra = sorted(set(granted) - set(item.columns))
                 raise InvalidRequest(f"an approval can only narrow the request; not requested: {', '.join(extra)}")
+        hidden = _pseudonymised(ctx, item.dataset_id, granted, body) if body.decision == "approve" else None
         end = _end_of(body.end_date) if body.end_date else latest_end
         ctx.session.add(
             Decision(
@@ -537,6 +548,7 @@ def decide(ctx: Context, actor: Actor, request_id: str, body: DecisionIn) -> Acc
                 reason=body.reason,
                 columns=granted if body.decision == "approve" else None,
                 row_filter=body.row_filter if body.decision == "approve" else None,
+                pseudonymise=hidden,
                 end_date=end if body.decision == "approve" else None,
                 decided_at=ctx.now,
             )
@@ -555,6 +567,7 @@ def decide(ctx: Context, actor: Actor, request_id: str, body: DecisionIn) -> Acc
                 "reason": body.reason,
                 "columns": granted if body.decision == "approve" else None,
                 "row_filter": body.row_filter if body.decision == "approve" else None,
+                "pseudonymise": hidden,
                 "end": end.isoformat() if body.decision == "approve" else None,
             },
         )
@@ -563,6 +576,34 @@ def decide(ctx: Context, actor: Actor, request_id: str, body: DecisionIn) -> Acc
     ctx.session.flush()
     _settle(ctx, actor, request, body.reason)
     return request
+
+
+def _pseudonymised(ctx: Context, dataset_id: str, granted: list[str] | None, body: DecisionIn) -> list[str] | None:
+    """The approved columns of `dataset_id` to pseudonymise, checked; None for none."""
+    wanted = body.pseudonymise.get(dataset_id) if isinstance(body.pseudonymise, dict) else body.pseudonymise
+    if not wanted:
+        return None
+    wanted = list(dict.fromkeys(wanted))
+    if granted is None:  # every column is approved: check against the hosted data's columns
+        available = ctx.hosted_columns(dataset_id)
+        if available is None:
+            raise InvalidRequest(
+                f"dataset {dataset_id} has no data hosted on this node, so there is nothing to pseudonymise"
+            )
+        unknown = [c for c in wanted if c not in available]
+        if unknown:
+            raise InvalidRequest(
+                f"dataset {dataset_id} has no column(s) {', '.join(map(repr, unknown))}; "
+                f"its columns are {', '.join(map(repr, available))}"
+            )
+    else:
+        stray = [c for c in wanted if c not in granted]
+        if stray:
+            raise InvalidRequest(
+                f"only approved columns can be pseudonymised; not approved for {dataset_id}: "
+                f"{', '.join(map(repr, stray))}"
+            )
+    return wanted
 
 
 def _latest_decision(ctx: Context, item: RequestDataset) -> Decision:
@@ -598,6 +639,7 @@ def _settle(ctx: Context, actor: Actor, request: AccessRequest, reason: str) -> 
             dataset_id=item.dataset_id,
             columns=decision.columns,
             row_filter=decision.row_filter,
+            pseudonymise=decision.pseudonymise,
             starts_at=ctx.now,
             ends_at=decision.end_date,
             revoked_at=None,
@@ -616,6 +658,7 @@ def _settle(ctx: Context, actor: Actor, request: AccessRequest, reason: str) -> 
                 "dataset": item.dataset_id,
                 "columns": decision.columns,
                 "row_filter": decision.row_filter,
+                "pseudonymise": decision.pseudonymise,
                 "ends_at": decision.end_date.isoformat(),
             },
         )
@@ -784,6 +827,7 @@ def request_view(ctx: Context, actor: Actor, request: AccessRequest) -> dict[str
                 "decided_at": _iso(d.decided_at),
                 "columns": d.columns,
                 "row_filter": d.row_filter,
+                "pseudonymise": d.pseudonymise or [],
                 "end": _iso(d.end_date),
             }
             for d in decisions
@@ -794,6 +838,7 @@ def request_view(ctx: Context, actor: Actor, request: AccessRequest) -> dict[str
                 "dataset_id": e.dataset_id,
                 "columns": e.columns,
                 "row_filter": e.row_filter,
+                "pseudonymise": e.pseudonymise or [],
                 "starts_at": _iso(e.starts_at),
                 "ends_at": _iso(e.ends_at),
                 "state": entitlement_state(e, ctx.now),

@@ -902,6 +902,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Entfernen Sie Häkchen, um weniger als beantragt zu genehmigen.",
         "lb": "Huelt Hake ewech, fir manner ze accordéieren wéi gefrot.",
     },
+    "pseudonymise_columns": {
+        "en": "Columns to pseudonymise",
+        "fr": "Colonnes à pseudonymiser",
+        "de": "Zu pseudonymisierende Spalten",
+        "lb": "Kolonnen fir ze pseudonymiséieren",
+    },
+    "pseudonymise_help": {
+        "en": "Tick direct identifiers: the project sees a keyed hash of each value, stable within the project only.",
+        "fr": "Cochez les identifiants directs : le projet voit un hachage à clé de chaque valeur, stable dans ce "
+        "projet seulement.",
+        "de": "Kreuzen Sie direkte Identifikatoren an: das Projekt sieht je Wert einen Hash mit Schlüssel, stabil nur "
+        "innerhalb des Projekts.",
+        "lb": "Kräizt direkt Identifikateuren un: de Projet gesäit fir all Wäert e Hash mat Schlëssel, stabil just am "
+        "Projet.",
+    },
+    "pseudonymised": {"en": "pseudonymised", "fr": "pseudonymisées", "de": "pseudonymisiert", "lb": "pseudonymiséiert"},
     "row_filter_help": {
         "en": "A condition rows must meet, in SQL, e.g. canton <> 'Capellen'.",
         "fr": "Une condition que les lignes doivent remplir, en SQL, p. ex. canton <> 'Capellen'.",

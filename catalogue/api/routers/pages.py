@@ -26,6 +26,7 @@ from access.datasets import DatasetInfo, lookup
 from access.deps import unit
 from access.errors import InvalidRequest
 from access.models import AccessRequest, Project
+from access.sandbox_service import hosted_columns
 from access.tokens import Principal
 from catalogue.api.deps import SettingsDep
 from catalogue.api.negotiation import choose, requested_languages
@@ -760,7 +761,14 @@ def _steward_page(request: Request, request_id: str, error: str | None = None, s
     with unit(request, principal) as (ctx, actor):
         view = workflow.request_view(ctx, actor, workflow.get_request(ctx, actor, request_id))
         conflict = _member(ctx, actor, view["project"]["id"])
-    columns = {d["dataset_id"]: d["columns"] or _columns_of(store, settings, d["dataset_id"]) for d in view["datasets"]}
+    # The columns offered for narrowing and pseudonymising: requested, else validated, else the hosted file's.
+    columns = {
+        d["dataset_id"]: d["columns"]
+        or _columns_of(store, settings, d["dataset_id"])
+        or hosted_columns(settings, d["dataset_id"])
+        or []
+        for d in view["datasets"]
+    }
     return page(
         request,
         "steward_request.html",
@@ -782,7 +790,7 @@ def steward_request(request: Request, request_id: str) -> Response:
 
 @router.post("/steward/requests/{request_id}/decision")
 def steward_decide(request: Request, request_id: str) -> Response:
-    """Approve (narrowed by columns, rows or end date), reject or return one dataset of the request."""
+    """Approve (narrowed by columns, rows or end date; identifiers pseudonymised), reject or return one dataset."""
     principal = _steward(request)
     form = form_of(request)
     dataset = str(form.get("dataset") or "")
@@ -790,6 +798,7 @@ def steward_decide(request: Request, request_id: str) -> Response:
     chosen = [str(c) for c in form.getlist("columns")]
     offered = [str(c) for c in form.getlist("offered")]
     narrowed = decision == "approve" and bool(offered) and set(chosen) != set(offered)
+    hidden = [str(c) for c in form.getlist("pseudonymise")] if decision == "approve" else []
     end_date = str(form.get("end_date") or "")
     row_filter = str(form.get("row_filter") or "").strip()
     try:
@@ -800,6 +809,7 @@ def steward_decide(request: Request, request_id: str) -> Response:
             columns={dataset: chosen} if narrowed and dataset else None,
             row_filter=row_filter if decision == "approve" and row_filter else None,
             end_date=date.fromisoformat(end_date) if decision == "approve" and end_date else None,
+            pseudonymise={dataset: hidden} if hidden and dataset else None,
         )
         if narrowed and not chosen:
             raise InvalidRequest("an approval keeps at least one column; reject the request instead")
