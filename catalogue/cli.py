@@ -80,6 +80,7 @@ from catalogue import cli_search as _cli_search  # noqa: E402
 from catalogue import cli_serve as _cli_serve  # noqa: E402
 from catalogue import cli_sources as _cli_sources  # noqa: E402
 from catalogue import cli_store as _cli_store  # noqa: E402
+from catalogue import cli_worker as _cli_worker  # noqa: E402
 
 __all__ = [
     "_cli_access",
@@ -90,6 +91,7 @@ __all__ = [
     "_cli_serve",
     "_cli_sources",
     "_cli_store",
+    "_cli_worker",
     "app",
     "main",
 ]

@@ -11,19 +11,30 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from catalogue.cli import HomeOption, app, err, fail, out, settings_for
-from catalogue.config import Settings
+from catalogue.config import Settings, SourceConfig
 from catalogue.errors import ConfigError, FedcatError
+from catalogue.harvest_lock import harvest_locks
 from harvesters.run import COUNTS
 
 
 def run_harvest(settings: Settings, names: list[str] | None, full: bool) -> int:
     """Harvest with progress bars and a summary table; returns the exit code (0 only if all succeeded)."""
-    from catalogue.store import open_store
-    from harvesters.harvest import harvest_all
-
     sources = [settings.source(n) for n in names] if names else list(settings.sources)
     if not sources:
         raise ConfigError("no sources configured: add one with `fedcat sources add`")
+
+    def waiting(who: str) -> None:
+        err.print(f"waiting for the harvest of {escape(who)} to finish writing …", highlight=False)
+
+    # One harvest per source at a time, and one writer of the store and index (see catalogue.harvest_lock).
+    with harvest_locks(settings, [s.name for s in sources], on_wait=waiting):
+        return _harvest_locked(settings, sources, full)
+
+
+def _harvest_locked(settings: Settings, sources: list[SourceConfig], full: bool) -> int:
+    from catalogue.store import open_store
+    from harvesters.harvest import harvest_all
+
     store = open_store(settings)
     columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:

@@ -26,6 +26,10 @@ def add(
     restricted: Annotated[
         bool, typer.Option("--restricted", help="Keep this source's records out of public views.")
     ] = False,
+    schedule: Annotated[
+        str | None,
+        typer.Option("--schedule", help='When `fedcat worker` harvests it, in cron syntax, e.g. "0 3 * * *".'),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
     """Add a harvest source to fedcat.toml."""
@@ -41,6 +45,7 @@ def add(
                 url=url,
                 allow_private_network=allow_private_network,
                 visibility="restricted" if restricted else "public",
+                schedule=schedule,
             )
         except ValidationError as exc:
             raise ConfigError("; ".join(e["msg"] for e in exc.errors())) from exc
@@ -59,10 +64,11 @@ def list_(home: HomeOption = None) -> None:
         settings = settings_for(home)
     except FedcatError as exc:
         fail(exc)
-    table = Table("name", "kind", "url", "private network", "visibility", "last success")
+    table = Table("name", "kind", "url", "private network", "visibility", "schedule", "last success")
     for s in settings.sources:
         last = load_state(settings.state_path, s.name).get("last_success", "never")
-        table.add_row(s.name, s.kind, s.url, "yes" if s.allow_private_network else "no", s.visibility, last)
+        private = "yes" if s.allow_private_network else "no"
+        table.add_row(s.name, s.kind, s.url, private, s.visibility, s.schedule or "-", last)
     out.print(table)
 
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -38,6 +38,18 @@ class SourceConfig(BaseModel):
         if not SOURCE_NAME.match(value):
             raise ValueError("source names are lower-case letters, digits, '-' and '_' (at most 63)")
         return value
+
+    @model_validator(mode="after")
+    def _valid_schedule(self) -> SourceConfig:
+        if self.schedule is not None:
+            from croniter import croniter  # only when a schedule is configured
+
+            if not croniter.is_valid(self.schedule):
+                raise ValueError(
+                    f"source {self.name!r}: schedule {self.schedule!r} is not a cron expression "
+                    '(five fields: minute hour day-of-month month day-of-week, e.g. "0 3 * * *")'
+                )
+        return self
 
 
 class StoreConfig(BaseModel):
@@ -74,6 +86,30 @@ class SparqlLimits(BaseModel):
     queue: int = Field(default=4, ge=0)  # queries waiting for a worker; beyond that, 429
 
 
+class WorkerSettings(BaseModel):
+    """How `fedcat worker` runs the scheduled harvests: `[worker]` in `fedcat.toml`."""
+
+    poll_seconds: float = Field(default=30.0, gt=0)  # how often schedules, config and the sandbox sweep are checked
+    max_concurrency: int = Field(default=2, ge=1)  # harvests of different sources at once
+    run_timeout_seconds: float = Field(default=6 * 3600.0, gt=0)  # a run still going after this is killed
+    retries: int = Field(default=3, ge=0)  # after a failed run, before waiting for the next scheduled time
+    backoff_base_seconds: float = Field(default=60.0, gt=0)  # first retry delay; doubled for each further one
+    backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    stop_grace_seconds: float = Field(default=30.0, ge=0)  # on SIGTERM, wait this long for runs before killing
+    timezone: str = "UTC"  # the zone cron schedules are read in
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Luxembourg)") from exc
+        return value
+
+
 class NodeConfig(BaseModel):
     """How the node describes itself in its own DCAT-AP catalogue."""
 
@@ -96,6 +132,7 @@ class Settings(BaseSettings):
     harvest: HarvestLimits = HarvestLimits()
     sparql: SparqlLimits = SparqlLimits()
     access: AccessSettings = AccessSettings()
+    worker: WorkerSettings = WorkerSettings()
     sources: list[SourceConfig] = []
 
     @classmethod
