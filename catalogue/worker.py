@@ -259,10 +259,12 @@ def sweep_sandboxes(settings: Settings, clock: Clock = utc_now) -> list[str]:
     root = settings.home / "sandbox" / "projects"
     if not root.is_dir() or not any(root.iterdir()):
         return []  # no sandbox ever set up: nothing to load DuckDB for
-    from access.sandbox import Sandbox, SandboxLimits
+    from access.sandbox import Sandbox
 
-    # No spare query process: this sandbox only revokes, it never answers queries.
-    with Sandbox(settings.home, SandboxLimits(warm_spare=False), clock=clock) as sandbox:
+    # The engine's own sweep only revokes (never rebuilds views the web process serves), reading each project's
+    # state afresh; no spare query process, since this sandbox never answers queries.
+    limits = settings.access.sandbox.model_copy(update={"warm_spare": False})
+    with Sandbox(settings.home, limits, clock=clock) as sandbox:
         return sandbox.sweep()
 
 

@@ -194,9 +194,11 @@ def set_worker(home: Path, **values: Any) -> None:
         f.write(f"\n[worker]\n{lines}")
 
 
-def start_worker(home: Path, *args: str) -> subprocess.Popen[str]:
+def start_worker(home: Path, *args: str, log_to: Path | None = None) -> subprocess.Popen[str]:
+    """`fedcat worker` as a real process; its log on a pipe, or in `log_to` to read while it runs."""
     command = [sys.executable, "-m", "catalogue", "worker", "--log-format", "json", "--home", str(home), *args]
-    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stderr = log_to.open("w") if log_to else subprocess.PIPE
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
 
 
 def events(stderr: str) -> list[dict[str, Any]]:
@@ -269,7 +271,7 @@ def test_a_stuck_run_is_killed_recorded_failed_and_the_next_scheduled_run_starts
     catalog = (reference / UDATA_CATALOG).read_bytes()
     server.route("/slow.xml", trickle(catalog, delay=0.5), content_type="application/rdf+xml")
     add_source(cli, "slow", f"{server.url}/slow.xml", "* * * * * */3")  # every 3 seconds (sixth field)
-    set_worker(home, poll_seconds=0.5, retries=0, run_timeout_seconds=5)
+    set_worker(home, poll_seconds=0.5, retries=0, run_timeout_seconds=8)
 
     worker = start_worker(home)
     try:
@@ -277,7 +279,7 @@ def test_a_stuck_run_is_killed_recorded_failed_and_the_next_scheduled_run_starts
         assert any(h.startswith("/slow.xml") for h in server.hits)  # it was stuck in the fetch, not at start-up
         failed = runs_of(home, "slow")[0]
         assert failed["status"] == "failed" and failed["error"]["type"] == "harvest-timeout"
-        assert failed["error"]["detail"] == "timed out after 5 s"
+        assert failed["error"]["detail"] == "timed out after 8 s"
         assert not source_busy(load_settings(home), "slow")  # the killed run's lock went with it
         server.route("/slow.xml", catalog, content_type="application/rdf+xml")  # the source recovers
         wait_for(lambda: len(runs_of(home, "slow")) >= 2, 30, "the next scheduled run")
@@ -334,16 +336,18 @@ def test_a_second_harvest_of_a_locked_source_fails_clearly_and_the_worker_waits(
         assert "[harvest-running]" in output and f"'slow' is already being harvested (pid {manual.pid})" in output
         assert reports(home) == []  # the refused harvest wrote nothing
 
-        worker = start_worker(home, "--once")
-        time.sleep(4)  # the worker's pass finds the source locked, defers it and waits
-        assert worker.poll() is None
+        log = home.parent / "worker.log"
+        worker = start_worker(home, "--once", log_to=log)
+        wait_for(lambda: "harvest.deferred" in log.read_text(), 30, "the worker to find the source locked")
+        time.sleep(1.5)  # three polls: it keeps waiting, it does not fail or start a second harvest
+        assert worker.poll() is None and not runs_of(home, "slow")
         server.route("/slow.xml", catalog, content_type="application/rdf+xml")
     finally:
         os.killpg(manual.pid, signal.SIGKILL)
         manual.wait()
-    _, stderr = worker.communicate(timeout=60)
-    assert worker.returncode == 0, stderr
-    kinds = [e["event"] for e in events(stderr)]
+    worker.communicate(timeout=60)
+    assert worker.returncode == 0, log.read_text()
+    kinds = [e["event"] for e in events(log.read_text())]
     assert "harvest.deferred" in kinds and kinds.count("harvest.start") == 1
     assert [r["status"] for r in runs_of(home, "slow")] == ["succeeded"]
 
