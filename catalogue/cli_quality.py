@@ -249,6 +249,7 @@ def quality_score(
         table.add_row(name, str(run.bands.get(name, 0)))
     out.print(table)
     out.print(f"results: {run.written} written, {run.unchanged} unchanged")
+    out.print(f"search index: {run.reindexed} records updated (their band changed)")
     if not no_shacl:
         out.print(f"SHACL: {run.shacl_validated} reports computed, {run.shacl_cached} reused")
     if check_urls:

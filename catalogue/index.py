@@ -6,7 +6,8 @@ has changed records that the index may not have seen yet. A rebuild fills a fres
 `CURRENT` atomically, so readers never see a half-built index and a crash mid-rebuild loses nothing. A harvest
 marks the index `PENDING` before it writes records and clears the mark after its index commit; a mark left
 behind by a crash makes the next harvest rebuild. One process writes (the harvest, or `fedcat index
-rebuild`); any number read.
+rebuild`); any number read. Quality runs do the same for the records whose quality band or hosted data
+they changed (facts that live in the record's quality graphs, not in its record graph).
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ class IndexUnavailable(FedcatError):
     """There is no usable search index yet."""
 
     status, type, title = 503, "index-unavailable", "Search index unavailable"
+
+
+class IndexBusy(FedcatError):
+    """Another process held the index's writer lock for longer than a writer waits."""
+
+    status, type, title = 503, "index-busy", "Search index busy"
 
 
 def _current_file(settings: Settings) -> Path:
@@ -118,35 +125,65 @@ def rebuild_index(settings: Settings, store: GraphStore, on_progress: Progress |
     return added
 
 
-def prepare_index(settings: Settings, store: GraphStore) -> None:
-    """Before a writer changes records: rebuild a missing, outdated or crash-stale index, then mark it pending."""
-    if index_status(settings) != "ok":
+def prepare_index(settings: Settings, store: GraphStore, *, create: bool = True) -> bool:
+    """Before a writer changes records: rebuild a missing, outdated or crash-stale index, then mark it pending.
+
+    With `create` False (quality runs) a node without a usable index is left without one: the next harvest or
+    `fedcat index rebuild` reads everything anyway. Returns whether the writer must update the index after.
+    """
+    status = index_status(settings)
+    if not create and status in ("missing", "outdated"):
+        return False
+    if status != "ok":
         rebuild_index(settings, store)
     _pending_file(settings).write_text(str(os.getpid()))
+    return True
 
 
-def update_index(settings: Settings, store: GraphStore, changed: Iterable[str], removed: Iterable[str]) -> int:
+def update_index(
+    settings: Settings, store: GraphStore, changed: Iterable[str], removed: Iterable[str], *, wait: float = 30.0
+) -> int:
     """Re-index `changed` record graphs and drop `removed` ones (IRIs), in one commit; idempotent.
 
-    Returns how many documents were (re)written. A missing or outdated index is rebuilt instead.
+    Returns how many documents were (re)written. A missing or outdated index is rebuilt instead. The writer
+    lock is waited for up to `wait` seconds (another writer of a remote store may hold it), then `IndexBusy`.
     """
     generation = current_generation(settings)
     if generation is None:
         return rebuild_index(settings, store)
     changed = sorted(set(changed))
     gone = sorted(set(removed) - set(changed))
-    index = _open(generation)
-    writer = index.writer(UPDATE_HEAP, 1)
-    for graph in (*changed, *gone):
-        writer.delete_documents_by_term("graph", graph)
-    added = _add(writer, store, changed, settings.index_path, None)
-    writer.commit()
-    writer.wait_merging_threads()
+    added = 0
+    if changed or gone:  # nothing to commit otherwise: a quality run that moved no band opens no writer
+        writer = _writer(_open(generation), wait)
+        for graph in (*changed, *gone):
+            writer.delete_documents_by_term("graph", graph)
+        added = _add(writer, store, changed, settings.index_path, None)
+        writer.commit()
+        writer.wait_merging_threads()
     deleted, total = _deleted_documents(generation)
     if deleted >= COMPACT_MIN and deleted >= COMPACT_SHARE * total:
         rebuild_index(settings, store)
     _pending_file(settings).unlink(missing_ok=True)
     return added
+
+
+def _writer(index: tantivy.Index, wait: float) -> tantivy.IndexWriter:
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
+        try:
+            return index.writer(UPDATE_HEAP, 1)
+        except ValueError as exc:
+            if "LockBusy" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise IndexBusy(
+                    "another process kept the search index locked; what was written to the store is kept: "
+                    "run `fedcat index rebuild` once it is done"
+                ) from exc
+            time.sleep(pause)
+            pause = min(1.0, pause * 2)
 
 
 def _deleted_documents(generation: Path) -> tuple[int, int]:

@@ -31,6 +31,7 @@ from catalogue.index_schema import (
     text_field,
 )
 from catalogue.store import GraphStore
+from quality.terms import FQ
 from vocabularies.namespaces import DCAT, DCT, FEDCAT, FOAF, RDFS, SKOS, Namespace
 
 DPV = Namespace("https://w3id.org/dpv#")
@@ -46,8 +47,6 @@ _ON_GRAPH = {
     "id": FEDCAT.datasetId,
     "visibility": FEDCAT.visibility,
     "changed": FEDCAT.lastChanged,
-    "hosted": FEDCAT.hostedData,
-    "band": FEDCAT.qualityBand,
 }
 _ON_DATASET = {
     "title": DCT["title"],
@@ -61,16 +60,22 @@ _ON_DATASET = {
     "issued": DCT.issued,
     "licence": DCT.license,
     "protection": DPV.hasData,
-    "hosted": FEDCAT.hostedData,
-    "band": FEDCAT.qualityBand,
 }
 _ON_DISTRIBUTION = {"format": DCT["format"], "licence": DCT.license}
+# Read only from the record's quality graphs (quality/terms.py), which name their record with `fq:ofRecord`: the
+# hosted-data marker from the hosted-data graph, the MQA band from the metadata quality graph. Never from the
+# record graph, which holds what a source sent: a source cannot claim a band or data hosted here.
+_ON_QUALITY = {"hosted": FEDCAT.hostedData, "band": FEDCAT.qualityBand}
 
 
 def _branches(subject: str, table: dict[str, ox.NamedNode]) -> str:
     return " UNION ".join(f'{{ {subject} {p} ?v BIND("{code}" AS ?k) }}' for code, p in table.items())
 
 
+# One VALUES block, joined once to one GRAPH ?g pattern: the quality graphs are reached by a GRAPH ?q nested in
+# it (the inner GRAPH names the graph its patterns match in), so every branch starts from a bound ?g. Moving
+# the quality branch beside GRAPH ?g instead makes Oxigraph evaluate the whole union unbound, over every graph
+# of the store, and join afterwards; a second copy of the VALUES block would cost a remote store twice.
 BATCH_QUERY = f"""
 SELECT ?n ?k ?v ?x WHERE {{
   VALUES (?g ?n) {{ $GRAPHS$ }}
@@ -81,6 +86,7 @@ SELECT ?n ?k ?v ?x WHERE {{
     UNION {{ ?g {FOAF.primaryTopic} ?d . ?d {DCT.publisher} ?x . ?x {FOAF.name} ?v BIND("publisher_name" AS ?k) }}
     UNION {{ ?g {FOAF.primaryTopic} ?d . ?d {DPV.hasData} ?x . ?x {SKOS.prefLabel}|{RDFS.label} ?v
              BIND("protection_label" AS ?k) }}
+    UNION {{ GRAPH ?q {{ ?q {FQ.ofRecord} ?g . {_branches("?y", _ON_QUALITY)} }} }}
   }}
 }}"""
 

@@ -331,6 +331,8 @@ class _Search:
             "licences": [_vocab_label(v, lang) for v in data["licences"]],
             "modified": data["modified"],
             "source": data["source"],
+            "quality_band": data.get("quality_band") or None,
+            "hosted": bool(data.get("hosted")),
             "score": round(score, 4) if isinstance(score, float) else None,
         }
 

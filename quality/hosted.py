@@ -3,6 +3,8 @@
 The file is copied into `<home>/data/<dataset-id>/` (never served by path), with its SHA-256 and size kept in
 `hosted.json` beside it. The graph gets a `dcat:Distribution` for it in `<base>/graph/hosted/<dataset-id>`,
 marked with the record's visibility, without a download URL: the data are reached through an access request.
+Attaching data to a dataset that had none, or removing it, re-indexes the record: "has hosted data" is a
+search facet.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pyoxigraph as ox
 
 from catalogue.config import Settings
 from catalogue.errors import ConfigError, NotFound
+from catalogue.index import prepare_index, update_index
 from catalogue.records import nquads
 from catalogue.store import GraphStore
 from quality.lookup import RecordRef, find_record
@@ -158,9 +161,22 @@ def add_hosted(settings: Settings, store: GraphStore, dataset_id: str, source: P
     changed = previous is None or previous.sha256 != sha or previous.access_mode != access_mode
     if not changed and previous is not None:
         hosted.added = previous.added
+    # Only a dataset that starts hosting data changes in the search index (a replaced file shows the same).
+    reindex = not hosted_records(settings, store, dataset_id) and prepare_index(settings, store, create=False)
     save_hosted(settings, hosted)
     write_hosted_graph(settings, store, ref, hosted)
+    if reindex:
+        update_index(settings, store, [ref.graph], [])
     return AddResult(hosted, changed, previous.sha256 if previous else None)
+
+
+def hosted_records(settings: Settings, store: GraphStore, dataset_id: str) -> list[str]:
+    """The record graph the dataset's hosted-data graph marks as hosting data: one, or none when it hosts none."""
+    graph = hosted_graph(settings.base, dataset_id)
+    rows = store.select(
+        f"SELECT DISTINCT ?r WHERE {{ GRAPH <{graph}> {{ <{graph}> {FQ.ofRecord} ?r . ?d {FEDCAT.hostedData} ?v }} }}"
+    )
+    return [r["r"].value for r in rows]
 
 
 def refresh_hosted(settings: Settings, store: GraphStore, hosted: HostedFile) -> tuple[HostedFile, bool]:
@@ -187,9 +203,13 @@ def remove_hosted(settings: Settings, store: GraphStore, dataset_id: str) -> Non
     """
     if load_hosted(settings, dataset_id) is None:
         raise NotFound(f"dataset {dataset_id!r} has no hosted data")
+    records = hosted_records(settings, store, dataset_id)
+    reindex = bool(records) and prepare_index(settings, store, create=False)
     store.drop_graphs([hosted_graph(settings.base, dataset_id), data_quality_graph(settings.base, dataset_id)])
     store.flush()
     shutil.rmtree(data_folder(settings, dataset_id))
+    if reindex:
+        update_index(settings, store, records, [])
 
 
 def write_hosted_graph(settings: Settings, store: GraphStore, ref: RecordRef, hosted: HostedFile) -> None:

@@ -121,7 +121,7 @@ def attach(
     outcomes = Outcomes()
     if check and (result.changed or load_suite(settings, dataset_id) is None):
         outcomes = validate_datasets(settings, store, [dataset_id])
-    else:
+    if not (outcomes.validated or outcomes.profiled):  # validation publishes; a failed one must too
         publish(settings, store)
     return result, outcomes
 

@@ -2,7 +2,8 @@
 
 Records are read in batches with one SPARQL query each. SHACL validates the record as the node publishes it
 (the export's view: declared datatypes restored, range types stated, the hosted distribution included) and
-caches reports by record content and shapes, so a re-score only validates what changed.
+caches reports by record content and shapes, so a re-score only validates what changed. The search index
+is updated for the records whose band moved (the band is a search facet), as a harvest updates it.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import pyoxigraph as ox
 
 from catalogue.config import Settings
 from catalogue.datatypes import restore_datatypes
+from catalogue.index import prepare_index, update_index
 from catalogue.ranges import range_types
 from catalogue.store import GraphStore
 from quality import dqv, shacl
 from quality.lookup import RecordRef, all_records, find_record
-from quality.metadata import DATASET_PREDICATES, DISTRIBUTION_PREDICATES, RecordFacts, assess
+from quality.metadata import DATASET_PREDICATES, DISTRIBUTION_PREDICATES, RecordFacts, assess, bands
 from quality.summary import Group, Scored, latest_harvest_run, snapshot_triples
 from quality.terms import FQ, metadata_quality_graph, publisher_id, text
 from vocabularies.namespaces import DCAT, DCT, FOAF, RDF
@@ -85,6 +87,7 @@ class ScoreRun:
     urls_unreachable: int = 0
     written: int = 0  # metadata quality graphs written
     unchanged: int = 0  # records whose results equal the stored ones
+    reindexed: int = 0  # search index documents rewritten because their record's band changed
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -279,6 +282,9 @@ def score(
     dqv.sync_visibility(store)
     refs = [find_record(store, i) for i in dataset_ids] if dataset_ids else all_records(store)
     hosted = {r["r"].value: r["h"].value for r in store.select(HOSTED_QUERY)}
+    # Marked pending before anything is written, so a run that dies half-way makes the next writer rebuild.
+    indexed = prepare_index(settings, store, create=False)
+    stored_bands = bands(store) if indexed else {}
     facts = read_facts(store, [r.graph for r in refs])
     run.seconds["read"] = round(time.monotonic() - clock, 3)
     profiles = shacl.profiles()
@@ -308,6 +314,7 @@ def score(
     at = now_iso()
     by_name = {p.name: p for p in profiles}
     band_counts: Counter[str] = Counter()
+    new_bands: dict[str, str] = {}
     groups: dict[tuple[str, str], Group] = {}
     computing = [0.0]  # seconds spent scoring, as opposed to writing (the generator is consumed by the writer)
 
@@ -320,6 +327,7 @@ def score(
             dcat_ap = (base_report.conforms, len(base_report.real)) if base_report else None
             assessment = assess(f.facts, dcat_ap=dcat_ap, reachable=reachable)
             band_counts[assessment.band] += 1
+            new_bands[ref.graph] = assessment.band
             publisher = f.publisher()
             pid = publisher_id(publisher[0]) if publisher else None
             if ref.public:
@@ -373,6 +381,11 @@ def score(
 
         store.load("".join(nquads(t, g) for g, t in history).encode())
         store.flush()
+    if indexed:
+        tick = time.monotonic()
+        moved = [g for g, b in new_bands.items() if stored_bands.get(g) != b]
+        run.reindexed = update_index(settings, store, moved, [])
+        run.seconds["index"] = round(time.monotonic() - tick, 3)
     run.records = sum(band_counts.values())
     run.bands = dict(band_counts)
     run.ended = now_iso()

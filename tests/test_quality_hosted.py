@@ -11,13 +11,17 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
+from fastapi.testclient import TestClient
 
+from catalogue.api import create_app
 from catalogue.config import Settings, load_settings
 from catalogue.nodehome import init_home
 from catalogue.records import dataset_id
+from catalogue.search import SearchQuery, search
 from catalogue.snapshots import current
 from catalogue.store import OxigraphStore
 from demo.generate import generate
@@ -70,6 +74,23 @@ class Node:
         finally:
             store.close()
         return rows[0]["id"].value
+
+    def search(self, *queries: dict[str, Any]) -> list[dict[str, Any]]:
+        """`GET /api/datasets` answers, as an anonymous caller of a freshly started web process sees them."""
+        with TestClient(create_app(self.settings)) as client:
+            answers = [client.get("/api/datasets", params={"page_size": 100, **q}) for q in queries]
+        assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+        return [a.json() for a in answers]
+
+
+def facet(body: dict[str, Any], name: str) -> dict[str, int]:
+    """A facet's counts by value."""
+    return {v["value"]: v["count"] for v in body["facets"][name]}
+
+
+def hit_ids(body: dict[str, Any]) -> set[str]:
+    """The ids of an answer's hits."""
+    return {item["id"] for item in body["items"]}
 
 
 def home_id(iri: str) -> str:
@@ -278,3 +299,27 @@ def test_help_everywhere(quality_node: Node) -> None:
     ):
         result = quality_node.cli(*command, "--help")
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_the_hosted_data_facet_follows_add_profile_and_remove(quality_node: Node) -> None:
+    """Attaching data re-indexes the dataset (facet "hosted": yes); profiling keeps it; removing turns it back."""
+    node, ident = quality_node, home_id(ADMISSIONS)
+    (before,) = node.search({})
+    assert facet(before, "hosted") == {"no": before["total"]}
+    assert node.cli("data", "add", ident, str(node.file(ADMISSIONS)), "--no-validate").exit_code == 0
+    profiled = node.cli("quality", "profile", ident)
+    assert profiled.exit_code == 0, profiled.output
+    both, hosted = node.search({}, {"hosted": "yes"})
+    assert facet(both, "hosted") == {"yes": 1, "no": before["total"] - 1}
+    assert hit_ids(hosted) == {ident} and hosted["items"][0]["hosted"] is True
+    assert node.cli("data", "add", ident, str(node.file(ADMISSIONS, ".csv"))).exit_code == 0  # a new file: still 1
+    (again,) = node.search({"hosted": "yes"})
+    assert hit_ids(again) == {ident}
+    # A restricted record gets its facet too, which only callers allowed to see it can count.
+    partner = node.partner_id()
+    assert node.cli("data", "add", partner, str(node.file(EMERGENCY)), "--no-validate").exit_code == 0
+    assert node.cli("data", "remove", ident).exit_code == 0
+    (after,) = node.search({})
+    assert facet(after, "hosted") == {"no": before["total"]}
+    inside = search(node.settings, SearchQuery(filters={"hosted": ("yes",)}), visibility=("public", "restricted"))
+    assert [item["id"] for item in inside.items] == [partner]

@@ -20,7 +20,7 @@ from catalogue.config import load_settings
 from catalogue.index import current_generation
 from catalogue.nodehome import init_home
 from catalogue.records import dataset_id
-from catalogue.store import OxigraphStore
+from catalogue.store import OxigraphStore, open_store
 from demo.generate import generate
 from tests.conftest import Cli
 
@@ -451,7 +451,7 @@ def test_hosted_data_and_quality_band_come_from_the_quality_graphs(small, cli, h
     of_record, fedcat = "<https://w3id.org/fedcat/quality#ofRecord>", "https://w3id.org/fedcat/ns#"
     true = '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'
     hosted, quality = hosted_graph(settings.base, key), metadata_quality_graph(settings.base, key)
-    store = OxigraphStore(settings.store_path)
+    store = open_store(settings)
     try:
         store.load(
             (
@@ -495,7 +495,7 @@ def test_an_index_writer_waits_for_the_lock_then_says_the_index_is_busy(small, h
     generation = current_generation(settings)
     assert generation is not None
     holder = tantivy.Index.open(str(generation)).writer(15_000_000, 1)  # another process's writer, say
-    store = OxigraphStore(settings.store_path)
+    store = open_store(settings)
     try:
         graph = record_graph(settings.base, "inc", "https://inc.example.lu/ds/1")
         started = time.monotonic()

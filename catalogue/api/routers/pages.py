@@ -63,7 +63,6 @@ from catalogue.web.search_page import PAGE_SIZE, SearchState, snippet
 from catalogue.web.security import SecurityHeaders
 from catalogue.web.session import SignInFailed, begin, complete, end, safe_next
 from catalogue.web.sparql_page import wants_page
-from quality.metadata import band_for
 from quality.report import data_section, hosted_section, metadata_section
 from quality.terms import metadata_quality_graph
 
@@ -107,13 +106,6 @@ def _label(info: DatasetInfo) -> str:
     return info.title or info.dataset_id
 
 
-def _band(store: GraphStore, settings: Settings, dataset_id: str) -> str | None:
-    try:
-        return band_for(dataset_id, store, settings.base)
-    except (ValueError, OSError):
-        return None
-
-
 def _columns_of(store: GraphStore, settings: Settings, dataset_id: str) -> list[str]:
     """The hosted data's columns, as its last validation recorded them."""
     data = data_section(store, settings, dataset_id)
@@ -155,7 +147,6 @@ def search_page(request: Request, settings: SettingsDep) -> Response:
     lang = page_language(request, state.lang)
     web = web_of(request)
     restricted = web is not None and web.sees_restricted
-    store = _stores(request, restricted)
     result, problem = None, None
     try:
         languages_wanted = preferred_languages(state.lang, request.headers.get("accept-language"))
@@ -173,7 +164,7 @@ def search_page(request: Request, settings: SettingsDep) -> Response:
                 **item,
                 "href": f"/datasets/{item['id']}" + (f"?lang={state.lang}" if state.lang else ""),
                 "snippet": snippet(item.get("description") or "", state.text),
-                "band": _band(store, settings, item["id"]),
+                "band": item["quality_band"],  # from the index: no store query per hit
             }
         )
     facets = []
