@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from catalogue.config import SourceConfig, WorkerSettings, load_settings
-from catalogue.harvest_lock import source_busy
+from catalogue.harvest_lock import holder, source_busy, writer_lock_path
 from catalogue.worker import Scheduler, Worker
 from tests.servers import LoopbackServer, trickle
 
@@ -370,3 +370,38 @@ def test_each_poll_revokes_expired_sandbox_access(home):
     assert json.loads((state / "short" / "state.json").read_text())["revoked_reason"] == "expired"
     assert json.loads((state / "long" / "state.json").read_text())["revoked_at"] is None
     assert not list((state / "short").glob("*.duckdb"))
+
+
+def test_time_queued_behind_another_harvest_does_not_count_towards_the_timeout(cli, home, server, reference):
+    catalog = (reference / UDATA_CATALOG).read_bytes()
+    server.route("/slow.xml", trickle(catalog, delay=0.5), content_type="application/rdf+xml")
+    server.route("/ok.xml", catalog, content_type="application/rdf+xml")
+    add_source(cli, "manual", f"{server.url}/slow.xml", "0 3 1 1 *")
+    add_source(cli, "nightly", f"{server.url}/ok.xml", "0 3 * * *")
+    (home / "state").mkdir(exist_ok=True)  # "manual" is not due for the worker: it ran a moment ago
+    (home / "state" / "_worker.json").write_text(
+        json.dumps({"manual": {"last_finished": datetime.now(UTC).isoformat()}})
+    )
+    set_worker(home, poll_seconds=0.5, retries=0, run_timeout_seconds=4)
+    settings = load_settings(home)
+
+    manual = subprocess.Popen(
+        [sys.executable, "-m", "catalogue", "harvest", "manual", "--home", str(home)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: (holder(writer_lock_path(settings)) or (0, ""))[0] == manual.pid, 30, "the writer lock")
+        log = home.parent / "worker.log"
+        worker = start_worker(home, "--until-idle", log_to=log)
+        wait_for(lambda: "harvest.start" in log.read_text(), 30, "the nightly harvest to start")
+        time.sleep(6)  # queued for the writer longer than the 4 s timeout
+        assert "harvest.timeout" not in log.read_text() and worker.poll() is None
+    finally:
+        os.killpg(manual.pid, signal.SIGKILL)
+        manual.wait()
+    worker.communicate(timeout=60)
+    assert worker.returncode == 0, log.read_text()
+    assert [r["status"] for r in runs_of(home, "nightly")] == ["succeeded"]
