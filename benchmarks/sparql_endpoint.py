@@ -95,7 +95,7 @@ def serve(home: Path, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/api/version", timeout=1).status_code == 200:  # no index: healthz 503
                 return proc
         except httpx.HTTPError:
             time.sleep(0.1)

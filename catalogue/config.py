@@ -86,6 +86,16 @@ class SparqlLimits(BaseModel):
     queue: int = Field(default=4, ge=0)  # queries waiting for a worker; beyond that, 429
 
 
+class ObservabilityConfig(BaseModel):
+    """Logs, metrics and health checks of the running node."""
+
+    log_format: Literal["json", "text"] = "json"  # one JSON object a line, for log shippers
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Bearer token for /metrics; unset, /metrics answers loopback clients only (a scraper on the same host).
+    metrics_token: str | None = Field(default=None, min_length=16)
+    health_timeout_seconds: float = Field(default=2.0, gt=0, le=60)  # per component check of /healthz
+
+
 class WorkerSettings(BaseModel):
     """How `fedcat worker` runs the scheduled harvests: `[worker]` in `fedcat.toml`."""
 
@@ -133,6 +143,7 @@ class Settings(BaseSettings):
     sparql: SparqlLimits = SparqlLimits()
     access: AccessSettings = AccessSettings()
     worker: WorkerSettings = WorkerSettings()
+    observability: ObservabilityConfig = ObservabilityConfig()
     sources: list[SourceConfig] = []
 
     @classmethod

@@ -14,6 +14,7 @@ from catalogue import __version__
 from catalogue.api.errors import install_error_handlers
 from catalogue.api.routers import catalog, datasets, docs, pages, quality, search, service, sparql
 from catalogue.config import Settings
+from catalogue.observability import install as install_observability
 from catalogue.snapshots import serving_store
 from catalogue.sparql import SparqlEndpoint
 from catalogue.store import GraphStore
@@ -56,4 +57,5 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.include_router(access_router)
     install_access(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_observability(app)  # last: its middleware is the outermost, so it times and logs everything
     return app
