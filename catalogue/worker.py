@@ -238,7 +238,9 @@ def write_failed_report(
     report = HarvestReport(started=stamp, runs=[run])
     settings.reports_path.mkdir(parents=True, exist_ok=True)
     path = settings.reports_path / f"harvest-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}.json"
-    path.write_text(json.dumps(report.to_dict(), indent=2))
+    tmp = path.with_name(f".{path.name}.tmp")  # readers (/metrics, the operator page) never see half a report
+    tmp.write_text(json.dumps(report.to_dict(), indent=2))
+    os.replace(tmp, path)
     return path
 
 
