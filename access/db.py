@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue.errors import ConfigError
@@ -60,6 +60,8 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # `Database.read()`: a lone read, which WAL serves without waiting for any writer
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -81,6 +83,12 @@ class Database:
         """A session in one transaction: committed when the block ends, rolled back when it raises."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads that must never queue behind a writer (no transaction, no write lock)."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
 
     def upgrade(self, revision: str = "head") -> None:
         """Run the migrations up to `revision`."""

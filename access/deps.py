@@ -40,10 +40,13 @@ async def _optional(request: Request) -> Principal | None:
         raise BearerError("send the access token as 'Authorization: Bearer <token>'")
     runtime = runtime_of(request)
     try:
-        try:
-            claims = runtime.validator.validate(token, allow_fetch=False)
-        except KeyFetchNeeded:
+        if runtime.blocking_work_due():  # opening the database, rereading revocations: never in the event loop
             claims = await run_in_threadpool(runtime.validator.validate, token)
+        else:
+            try:
+                claims = runtime.validator.validate(token, allow_fetch=False)
+            except KeyFetchNeeded:
+                claims = await run_in_threadpool(runtime.validator.validate, token)
     except TokenError as exc:
         raise BearerError(exc.message) from exc
     principal = runtime.principal(claims)

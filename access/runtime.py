@@ -55,16 +55,22 @@ class RevokedJtis:
         self._lock = threading.Lock()
 
     def __call__(self, jti: str) -> bool:
-        if time.monotonic() - self._loaded >= self.refresh_every:
-            with self._lock:
-                if time.monotonic() - self._loaded >= self.refresh_every:
-                    with self.db.engine.connect() as connection:
-                        rows = connection.execute(
-                            sa.select(RevokedToken.jti).where(RevokedToken.expires_at > self.clock())
-                        )
-                        self._jtis = set(rows.scalars())
-                    self._loaded = time.monotonic()
+        if self.stale():
+            self.refresh()
         return jti in self._jtis
+
+    def stale(self) -> bool:
+        """True when the next check would read the database (async callers refresh in a thread first)."""
+        return time.monotonic() - self._loaded >= self.refresh_every
+
+    def refresh(self) -> None:
+        """Reread the revoked tokens, without a transaction: a writer holding the lock never delays it."""
+        with self._lock:
+            if self.stale():
+                with self.db.read() as connection:
+                    rows = connection.execute(sa.select(RevokedToken.jti).where(RevokedToken.expires_at > self.clock()))
+                    self._jtis = set(rows.scalars())
+                self._loaded = time.monotonic()
 
     def add(self, jti: str) -> None:
         self._jtis.add(jti)
@@ -84,7 +90,8 @@ class AccessRuntime:
         self.settings: AccessSettings = settings.access
         self.clock = clock  # tests replace it to move time; tokens and expiry follow it
         self.transport = transport  # for the external issuer's discovery and JWKS fetches
-        self._lock = threading.Lock()
+        # Reentrant: building the validator opens the database, and both happen under this lock.
+        self._lock = threading.RLock()
         self._db: Database | None = None
         self._ring: KeyRing | None = None
         self._issuer: TokenIssuer | None = None
@@ -180,6 +187,16 @@ class AccessRuntime:
             publisher_claim=s.publisher_claim,
             username_claim=s.username_claim,
         )
+
+    def blocking_work_due(self) -> bool:
+        """True when validating the next token would touch the disk or database (first use, stale revocations).
+
+        The token check runs in the event loop; this tells it to run that one check in a worker thread instead.
+        """
+        if self._validator is None:
+            return True
+        revoked = self._validator.is_revoked
+        return isinstance(revoked, RevokedJtis) and revoked.stale()
 
     def revoke_access_token(self, session: Session, claims: dict[str, Any]) -> None:
         """Refuse an access token from now until it expires."""

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,32 @@ def test_revocation(node: Any) -> None:
         )
         assert again.status_code == 400
         assert client.post("/oauth/revoke", data={**data, "token": "garbage"}).status_code == 200  # RFC 7009 2.2
+
+
+def test_token_checks_never_wait_for_a_database_writer(node: Any) -> None:
+    """The revocation check reads the database without the write lock, and off the event loop.
+
+    It used to begin IMMEDIATE (taking SQLite's write lock) inside the event loop: while any writer held the lock
+    (another request's transaction, a CLI command, a migration) the whole server stalled for up to the 30 s busy
+    timeout, and clients saw read timeouts.
+    """
+    token = node.token("alice")
+    with node.client(token) as client:
+        assert client.get("/api/me").status_code == 200
+    writer = sqlite3.connect(node.home / "fedcat.db", isolation_level=None, timeout=30)
+    writer.execute("BEGIN IMMEDIATE")  # a writer holds the lock ...
+    try:
+        time.sleep(2.1)  # ... past the revocation list's refresh interval, so the next check reads the database
+        started = time.monotonic()
+        bearer = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=node.url, headers=bearer, timeout=10) as client:
+            me = client.get("/api/me")
+            discovery = client.get("/.well-known/openid-configuration")
+        assert me.status_code == 200 and discovery.status_code == 200
+        assert time.monotonic() - started < 5
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
 
 
 def test_login_failures_and_csrf(node: Any) -> None:

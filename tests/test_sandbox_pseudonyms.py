@@ -188,6 +188,8 @@ def test_the_stewards_web_form_pseudonymises(node: Any) -> None:
         ("commune", False),
         ("age", False),
     ]
+    workspace = sign_in({"app": node.app, "settings": node.settings}, "alice").get(f"/projects/{project}").text
+    assert "patient_id <small>VARCHAR, pseudonymised</small>" in workspace
     rows = ok(query(node, project, f"SELECT patient_id FROM {view['name']} WHERE age = 21"))["rows"]
     key = bytes.fromhex((node.home / "keys" / "projects" / f"{project}.key").read_text())
     assert rows == [[pseudonym(key, "P0001")], [pseudonym(key, "P0061")]]
