@@ -12,9 +12,11 @@ caller may not see answers 404, exactly like a missing one).
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import OAuth2Error
 from fastapi import APIRouter, Query, Request
@@ -60,10 +62,11 @@ class LimitedRoute(APIRoute):
 router = APIRouter(tags=["access"], route_class=LimitedRoute)
 CSRF_COOKIE = "fedcat_csrf"
 LOGIN_FIELDS = {"username", "password", "csrf_token"}
-# The site's stylesheet and icon, no script; forms post only here.
+# The site's stylesheet and icon, no script; forms post only here (and end at the client: see _form_target).
 LOGIN_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+CSP_SOURCE = re.compile(r"[a-z][a-z0-9+.-]*:(//[a-z0-9.\-]+(:\d+)?|//\[[0-9a-f:.]+\](:\d+)?)?")
 
 
 def _builtin(request: Request) -> AccessRuntime:
@@ -127,15 +130,32 @@ def _page(
     response = HTMLResponse(page, status_code=status)
     # The login form must not be framed (clickjacking) nor cached; it runs no script at all.
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = LOGIN_CSP
+    target = form.get("target") if form else None
+    policy = LOGIN_CSP.replace("form-action 'self'", f"form-action 'self' {target}") if target else LOGIN_CSP
+    response.headers["Content-Security-Policy"] = policy
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _login_form(pairs: list[tuple[str, str]], client_name: str, scope: str, csrf: str) -> dict[str, Any]:
+def _login_form(pairs: list[tuple[str, str]], grant: Any, csrf: str) -> dict[str, Any]:
     """What signin.html's form needs: the authorization request's fields are carried along hidden."""
     hidden = [(k, v) for k, v in pairs if k not in LOGIN_FIELDS]
-    return {"client": client_name, "scope": scope or "none", "hidden": hidden, "csrf": csrf}
+    scope = grant.request.scope or "none"
+    return {
+        "client": grant.client.row.name,
+        "scope": scope,
+        "hidden": hidden,
+        "csrf": csrf,
+        "target": _form_target(grant),
+    }
+
+
+def _form_target(grant: Any) -> str | None:
+    """The CSP source of the client's redirect URI: browsers hold the form's POST to form-action through the
+    redirect that ends it, so a client on another origin (a notebook, a portal) needs its origin listed."""
+    uri = urlsplit(str(grant.redirect_uri or ""))  # validated against the client's registered URIs
+    source = f"{uri.scheme}://{uri.netloc}" if uri.netloc else f"{uri.scheme}:"
+    return source.lower() if CSP_SOURCE.fullmatch(source.lower()) else None
 
 
 def _error_page(server: FedcatServer, error: OAuth2Error) -> Response:
@@ -179,7 +199,7 @@ async def authorize_form(request: Request) -> Response:
             except OAuth2Error as error:
                 return _error_page(server, error)
             csrf = secrets.token_urlsafe(24)
-            form = _login_form(pairs, grant.client.row.name, grant.request.scope or "", csrf)
+            form = _login_form(pairs, grant, csrf)
             return _with_csrf(_page(runtime, "Sign in", form=form), runtime, csrf)
 
     return await run_in_threadpool(work)
@@ -213,7 +233,7 @@ async def authorize_login(request: Request) -> Response:
             ):
                 audit.record(session, kind="login.failed", actor=f"user:{username}", at=now, data={"via": "authorize"})
                 csrf = secrets.token_urlsafe(24)
-                form = _login_form(oauth_pairs, grant.client.row.name, grant.request.scope or "", csrf)
+                form = _login_form(oauth_pairs, grant, csrf)
                 form["username"] = username  # kept, so only the password is typed again
                 page = _page(runtime, "Sign in", message="Wrong name or password.", form=form, status=401)
                 return _with_csrf(page, runtime, csrf)

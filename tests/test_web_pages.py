@@ -170,7 +170,9 @@ def test_the_issuers_sign_in_page_has_the_site_layout_and_keeps_its_guards(node:
     assert 'id="username"' in page and 'id="password"' in page and "<script" not in page
     policy = form.headers["content-security-policy"]
     assert "style-src 'self'" in policy and "script-src" not in policy and "frame-ancestors 'none'" in policy
-    assert "unsafe-inline" not in policy and "form-action 'self'" in policy and "default-src 'none'" in policy
+    assert "unsafe-inline" not in policy and "default-src 'none'" in policy
+    base = urlsplit(node["settings"].base)
+    assert f"form-action 'self' {base.scheme}://{base.netloc};" in policy  # the form ends at the web's callback
     assert form.headers["x-frame-options"] == "DENY" and form.headers["cache-control"] == "no-store"
     assert form.headers["x-content-type-options"] == "nosniff"
     fields = {k: unescape(v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)}
@@ -186,11 +188,20 @@ def test_the_issuers_sign_in_page_has_the_site_layout_and_keeps_its_guards(node:
     forged = client.post("/oauth/authorize", data={**fields, "csrf_token": "forged", "username": "alice"})
     assert forged.status_code == 400 and "location" not in forged.headers
     assert "<h1>Session expired</h1>" in forged.text and 'href="/static/fedcat.css"' in forged.text
-    assert 'role="alert"' in forged.text and forged.headers["content-security-policy"] == policy
+    assert 'role="alert"' in forged.text and "form-action 'self';" in forged.headers["content-security-policy"]
     # An authorization request the issuer refuses is shown in the same layout, never redirected.
     bad = client.get("/oauth/authorize", params={**fields, "client_id": "nobody"})
     assert bad.status_code == 400 and "<h1>Invalid authorization request</h1>" in bad.text
     assert 'class="site-header"' in bad.text and "location" not in bad.headers
+    # A client on another origin: its form-action lists that origin, or browsers would stop the final redirect.
+    redirect = "http://127.0.0.1:8765/cb"
+    added = cli(node["home"], "clients", "add", "nb", "--public", "--redirect-uri", redirect, "--scope", "openid")
+    client_id = re.search(r"^client_id=(\S+)$", added.output, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect, "scope": "openid"}
+    params |= {"state": "s", "code_challenge": "c" * 43, "code_challenge_method": "S256"}
+    other = client.get("/oauth/authorize", params=params)
+    assert other.status_code == 200 and "Sign in to let <strong>nb</strong>" in other.text
+    assert "form-action 'self' http://127.0.0.1:8765;" in other.headers["content-security-policy"]
 
 
 def test_next_is_local_only() -> None:
