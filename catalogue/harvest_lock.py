@@ -63,6 +63,21 @@ def holder(path: Path) -> tuple[int, str] | None:
     return pid, what.strip()
 
 
+def writer_holder(settings: Settings) -> int | None:
+    """The pid of the process holding the node's writer lock now, or None (checked by the lock, not the file)."""
+    path = writer_lock_path(settings)
+    who = holder(path)
+    if who is None:
+        return None
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return who[0]
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None  # the file names a process (a reused pid, say) that does not hold the lock
+
+
 def source_busy(settings: Settings, source: str) -> bool:
     """True when some process holds the source's lock right now (a probe: it may change at once)."""
     path = source_lock_path(settings, source)

@@ -38,7 +38,7 @@ from croniter import croniter
 
 from catalogue.config import Settings, SourceConfig, WorkerSettings, load_settings
 from catalogue.errors import FedcatError
-from catalogue.harvest_lock import holder, source_busy, writer_lock_path
+from catalogue.harvest_lock import source_busy, writer_holder
 
 log = logging.getLogger("fedcat.worker")
 Clock = Callable[[], datetime]
@@ -307,12 +307,15 @@ class Worker:
         self.status: dict[str, str] = {}
         self.failed: set[str] = set()  # sources whose latest outcome in this process was a failure
         self._stop = threading.Event()
+        self._hurry = False
         self._last_poll = float("-inf")
 
     # -- control ---------------------------------------------------------------------------------------------
 
     def stop(self, *_: object) -> None:
-        """Ask the loop to stop (safe from a signal handler)."""
+        """Ask the loop to stop (safe from a signal handler); asked twice, running harvests are not waited for."""
+        if self._stop.is_set():
+            self._hurry = True
         self._stop.set()
 
     def install_signal_handlers(self) -> None:
@@ -427,10 +430,10 @@ class Worker:
         """Reap ended children, kill those past the timeout."""
         if not self.runs:
             return
-        who = holder(writer_lock_path(self.settings))
+        writer = writer_holder(self.settings)
         now = time.monotonic()
         for name, run in list(self.runs.items()):
-            queued = who is not None and who[0] != run.process.pid
+            queued = writer is not None and writer != run.process.pid
             if not queued:
                 run.active += now - run.last_tick
             run.last_tick = now
@@ -547,7 +550,7 @@ class Worker:
             extra={"event": "worker.stopping", "running": sorted(self.runs)},
         )
         deadline = time.monotonic() + grace
-        while self.runs and time.monotonic() < deadline:
+        while self.runs and time.monotonic() < deadline and not self._hurry:
             for name, run in list(self.runs.items()):
                 code = run.process.poll()
                 if code is not None:
