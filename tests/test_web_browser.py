@@ -14,6 +14,8 @@ fails the test (install it with `apt-get install -y chromium`), it never skips.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
 import shutil
@@ -22,7 +24,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import tomlkit
@@ -32,6 +34,7 @@ from catalogue.config import load_settings
 from catalogue.records import dataset_id
 from catalogue.web import workspace
 from tests.access_support import PASSWORD, LiveNode, cli, configure, free_socket
+from tests.servers import LoopbackServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,6 +59,52 @@ UNLABELLED = """() => Array.from(document.querySelectorAll('input:not([type=hidd
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
                 && !el.getAttribute('aria-labelledby'))
   .map(el => el.name || el.id || el.outerHTML)"""
+
+# WCAG 2 contrast of every visible piece of text against the backgrounds behind it (4.5:1, 3:1 for large text).
+LOW_CONTRAST = r"""() => {
+  const parse = (text) => {
+    const m = text.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+  };
+  const over = (top, bottom) => ({
+    r: top.r * top.a + bottom.r * (1 - top.a),
+    g: top.g * top.a + bottom.g * (1 - top.a),
+    b: top.b * top.a + bottom.b * (1 - top.a),
+    a: 1,
+  });
+  const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  const luminance = (c) => 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+  const backdrop = (el) => {
+    const chain = [];
+    for (let e = el; e; e = e.parentElement) chain.unshift(e);
+    let colour = { r: 255, g: 255, b: 255, a: 1 };
+    for (const e of chain) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) colour = over(c, colour);
+    }
+    return colour;
+  };
+  const failures = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (!Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const rect = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (style.visibility !== "visible" || rect.width <= 1 || rect.height <= 1) continue;
+    const back = backdrop(el);
+    const fore = over(parse(style.color), back);
+    const [hi, lo] = [luminance(fore), luminance(back)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (parseInt(style.fontWeight, 10) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) {
+      const text = el.textContent.trim().slice(0, 40);
+      failures.push(`${el.tagName.toLowerCase()}.${el.className} ${ratio.toFixed(2)}:1 "${text}"`);
+    }
+  }
+  return failures;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +186,9 @@ class Visit:
             self.problems.append(f"request off loopback: {request.url}")
 
     def check(self) -> None:
-        """Every form control on the page has a label; nothing went wrong in the console or on the network."""
+        """Every control has a label, all text has enough contrast, nothing went wrong in the console or network."""
         assert self.page.evaluate(UNLABELLED) == [], f"unlabelled form controls on {self.page.url}"
+        assert self.page.evaluate(LOW_CONTRAST) == [], f"text below WCAG AA contrast on {self.page.url}"
         assert self.problems == [], self.problems
 
     def shot(self, name: str) -> None:
@@ -221,6 +271,90 @@ def test_sparql_page_runs_an_example(browser: Any, node: LiveNode) -> None:
     visit.problems = [p for p in visit.problems if "status of 400" not in p]  # the page itself answers 400
     visit.check()
     visit.close()
+
+
+def test_api_docs_are_served_by_the_node_under_its_csp(browser: Any, node: LiveNode) -> None:
+    """`/docs` is Swagger UI from this node: the operations render, "Try it out" runs one, nothing is refused."""
+    visit = Visit(browser, node)
+    page = visit.page
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
+    page.on("response", lambda response: response.status >= 400 and failed.append(f"{response.url}: {response.status}"))
+    page.goto("/docs")
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".opblock").count() >= 20
+    assert page.locator(".opblock-summary-path[data-path='/api/datasets']").count() == 1
+    version = page.locator(".opblock").filter(has=page.locator(".opblock-summary-path[data-path='/api/version']"))
+    version.locator(".opblock-summary").click()
+    version.get_by_role("button", name="Try it out").click()
+    version.get_by_role("button", name="Execute").click()
+    status = version.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip() == "200"
+    assert '"name": "fedcat"' in version.locator(".live-responses-table .microlight").first.inner_text()
+    assert failed == [] and visit.problems == [], failed + visit.problems  # CSP violations are console errors
+    visit.close()
+
+
+def test_sign_in_page_has_the_site_layout_and_an_error_area(browser: Any, node: LiveNode) -> None:
+    """The issuer's form uses the site's stylesheet, says what went wrong, keeps the name, focuses the password."""
+    visit = Visit(browser, node)
+    page = visit.page
+    page.goto("/")
+    page.get_by_role("link", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/oauth/authorize\?"))
+    # The stylesheet loaded under the page's CSP: the form's column has the width fedcat.css gives it.
+    assert page.evaluate("getComputedStyle(document.querySelector('.signin')).maxWidth") == "416px"
+    assert page.locator(".site-header").is_visible() and page.get_by_role("alert").count() == 0
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").inner_text().strip() == "Wrong name or password."
+    assert page.get_by_label("User name").input_value() == "alice"
+    assert page.evaluate("document.activeElement.id") == "password"
+    assert page.get_by_label("Password").get_attribute("aria-describedby") == "signin-error"
+    visit.problems = [p for p in visit.problems if "status of 401" not in p]  # the refusal's own status
+    visit.shot("sign-in-error")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert page.locator(".account").inner_text().startswith("Signed in as alice")
+    visit.check()
+    visit.close()
+
+
+def test_a_client_on_another_origin_gets_its_code(browser: Any, node: LiveNode) -> None:
+    """A client elsewhere (a notebook on another port) signs people in through the issuer's form: the form's POST
+    ends in a redirect to the client, which the page's CSP form-action must allow, or the browser stops there."""
+    notebook = LoopbackServer()
+    notebook.route("/callback", "Signed in.", content_type="text/plain")
+    notebook.start()
+    try:
+        redirect = notebook.url + "/callback"
+        scope = "openid access:request"
+        added = cli(
+            node.settings.home, "clients", "add", "notebook", "--public", "--redirect-uri", redirect, "--scope", scope
+        )
+        assert added.exit_code == 0, added.output
+        client_id = re.search(r"^client_id=(\S+)$", added.output, re.MULTILINE).group(1)  # type: ignore[union-attr]
+        verifier = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+        params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect, "scope": scope}
+        params |= {"state": "st-1", "code_challenge": challenge, "code_challenge_method": "S256"}
+        visit = Visit(browser, node)
+        page = visit.page
+        page.goto("/oauth/authorize?" + urlencode(params))
+        assert "Sign in to let notebook act for you" in page.locator("main").inner_text()
+        page.get_by_label("User name").fill("alice")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(re.escape(redirect) + r"\?code=[\w-]+&state=st-1$"))
+        assert any(hit.startswith("/callback?code=") for hit in notebook.hits)
+        assert [p for p in visit.problems if "status of 404" not in p] == []  # the notebook has no favicon
+        visit.close()
+    finally:
+        notebook.stop()
 
 
 def test_the_whole_story(browser: Any, node: LiveNode) -> None:
