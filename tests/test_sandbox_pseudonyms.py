@@ -24,8 +24,9 @@ from tests.test_sandbox_api import call, ok
 from tests.test_web_pages import sign_in, token_of
 
 HEX = re.compile(r"^[0-9a-f]{32}$")
-# Small limits, so that each visibly changes what a query returns; a quick sweep, so a test can wait for it.
-SANDBOX = {"max_rows": 7, "suppression_threshold": 40, "sweep_seconds": 0.3, "warm_spare": False}
+# Small limits, so that each visibly changes what a query returns. The sweep is hourly here, so that what happens
+# "at once" is not the sweep's doing; the expiry test starts an app that sweeps every 0.3 s.
+SANDBOX = {"max_rows": 7, "suppression_threshold": 40, "sweep_seconds": 3600, "warm_spare": False}
 
 
 def _write(path: Path) -> None:
@@ -193,6 +194,11 @@ def test_the_stewards_web_form_pseudonymises(node: Any) -> None:
     rows = ok(query(node, project, f"SELECT patient_id FROM {view['name']} WHERE age = 21"))["rows"]
     key = bytes.fromhex((node.home / "keys" / "projects" / f"{project}.key").read_text())
     assert rows == [[pseudonym(key, "P0001")], [pseudonym(key, "P0061")]]
+    # Revoking through the form takes the views away at once, before any query or sweep.
+    review = sam.get(f"/steward/requests/{request_id}").text
+    revoke = {"csrf_token": token_of(review), "reason": "Study stopped."}
+    assert sam.post(f"/steward/requests/{request_id}/revoke", data=revoke).status_code == 200
+    assert _databases(node, project) == [] and _state(node, project)["revoked_reason"] == "revoked"
 
 
 # -- limits from the settings ------------------------------------------------------------------------------------
@@ -255,16 +261,16 @@ def test_expiry_removes_the_views_without_a_query(node: Any) -> None:
     end = date.today() + timedelta(days=1)
     project, _, view = approved(node, "Expiring", end_date=end.isoformat())
     assert _databases(node, project) and _state(node, project)["revoked_at"] is None
-    node.set_clock(utcnow() + timedelta(days=3))
-    try:
+    # The module's node sweeps hourly; a second app on the same home sweeps every 0.3 s, with its clock moved past
+    # the end date. Nobody queries until the views are gone.
+    with live(node.home, sandbox={**SANDBOX, "sweep_seconds": 0.3}) as sweeping:
+        sweeping.set_clock(utcnow() + timedelta(days=3))
         deadline = time.monotonic() + 20
-        while _state(node, project)["revoked_at"] is None:  # the app's periodic sweep, nobody queries
+        while _state(node, project)["revoked_at"] is None:
             assert time.monotonic() < deadline, "the sweep did not revoke the expired project"
             time.sleep(0.1)
         assert _state(node, project)["revoked_reason"] == "expired"
         assert _databases(node, project) == []
-        refused = query(node, project, f"SELECT count(*) AS n FROM {view}")
+        refused = query(sweeping, project, f"SELECT count(*) AS n FROM {view}")
         assert refused.status_code == 403 and refused.json()["type"].endswith("sandbox-revoked"), refused.text
-        assert call(node, "alice", "GET", f"/api/projects/{project}/views").status_code == 403
-    finally:
-        node.set_clock(None)
+        assert call(sweeping, "alice", "GET", f"/api/projects/{project}/views").status_code == 403
