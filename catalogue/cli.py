@@ -73,6 +73,7 @@ def init(home: HomeOption = None) -> None:
 
 
 from catalogue import cli_access as _cli_access  # noqa: E402
+from catalogue import cli_backup as _cli_backup  # noqa: E402
 from catalogue import cli_harvest as _cli_harvest  # noqa: E402
 from catalogue import cli_quality as _cli_quality  # noqa: E402  (registers commands on `app`)
 from catalogue import cli_sandbox as _cli_sandbox  # noqa: E402
@@ -84,6 +85,7 @@ from catalogue import cli_worker as _cli_worker  # noqa: E402
 
 __all__ = [
     "_cli_access",
+    "_cli_backup",
     "_cli_harvest",
     "_cli_quality",
     "_cli_sandbox",
