@@ -48,6 +48,8 @@ _PRED = {
 }
 _FEDCAT = "https://w3id.org/fedcat/ns#"
 _DT = "^^<http://www.w3.org/2001/XMLSchema#dateTime>"
+_TRUE = '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'
+_OF_RECORD = "<https://w3id.org/fedcat/quality#ofRecord>"
 
 
 def _lit(text: str, lang: str = "") -> str:
@@ -207,9 +209,20 @@ def nquads(rec: Synth) -> str:
         (g, f"<{_FEDCAT}visibility>", _lit("restricted" if rec.restricted else "public")),
         (g, f"<{_FEDCAT}lastChanged>", _lit("2026-01-01T00:00:00Z") + _DT),
     ]
+    quads = "".join(f"{s} {pr} {o} {g} .\n" for s, pr, o in (*lines, *markers))
+    # Quality results live in the record's own quality graphs, as `fedcat quality score` and `data add` write them.
+    side = [(f"{BASE}/graph/quality/{rec.i:016x}", f"<{_FEDCAT}qualityBand>", _lit(quality_band(rec)))]
     if rec.hosted:
-        markers.append((g, f"<{_FEDCAT}hostedData>", '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'))
-    return "".join(f"{s} {pr} {o} {g} .\n" for s, pr, o in (*lines, *markers))
+        side.append((f"{BASE}/graph/hosted/{rec.i:016x}", f"<{_FEDCAT}hostedData>", _TRUE))
+    for graph, predicate, value in side:
+        quads += f"<{graph}> {_OF_RECORD} {g} <{graph}> .\n{d} {predicate} {value} <{graph}> .\n"
+    return quads
+
+
+def quality_band(rec: Synth) -> str:
+    """The record's MQA band: mostly Good and Sufficient, as harvested catalogues score."""
+    share = (rec.i * 2654435761) % 100
+    return "Excellent" if share < 10 else "Good" if share < 55 else "Sufficient" if share < 90 else "Bad"
 
 
 def all_words(rec: Synth) -> list[tuple[str, str]]:
@@ -242,6 +255,7 @@ def index_record(rec: Synth) -> IndexRecord:
     if rec.protection:
         record.protection[f"https://w3id.org/dpv#{rec.protection}"] = {}
     record.hosted = rec.hosted
+    record.quality_band = quality_band(rec)
     return record
 
 

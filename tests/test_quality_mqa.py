@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,7 @@ from quality.metadata import BANDS, CRITERIA, DIMENSIONS, MAX_SCORE, RecordFacts
 from quality.scoring import read_facts
 from quality.terms import metadata_quality_graph
 from quality.urls import check_urls
-from tests.test_quality_hosted import ADMISSIONS, Node, home_id, quality_node, quality_template
+from tests.test_quality_hosted import ADMISSIONS, Node, facet, hit_ids, home_id, quality_node, quality_template
 
 __all__ = ["quality_node", "quality_template"]
 DCAT, DCT = "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
@@ -290,3 +291,62 @@ def test_bands_for_the_search_facet_and_withdrawn_records(quality_node: Node) ->
         assert record not in bands(store), "quality graphs of withdrawn records are dropped"
     finally:
         store.close()
+
+
+def reindexed(output: str) -> int:
+    """How many records `fedcat quality score` says it re-indexed."""
+    found = re.search(r"search index: (\d+) records updated", output)
+    assert found, output
+    return int(found.group(1))
+
+
+def public_bands(node: Node) -> tuple[dict[str, str], dict[str, str]]:
+    """Every record's band by record graph, and the public records' bands by dataset id, from the store."""
+    from quality.lookup import all_records
+    from quality.metadata import bands
+
+    store = node.store()
+    try:
+        by_graph = bands(store)
+        return by_graph, {ref.dataset_id: by_graph[ref.graph] for ref in all_records(store) if ref.public}
+    finally:
+        store.close()
+
+
+def assert_search_shows(node: Node, public: dict[str, str]) -> None:
+    """The band facet counts, and each band's filter finds, exactly the bands the store holds."""
+    present = sorted(set(public.values()))
+    everything, *by_band = node.search({}, *({"quality_band": name} for name in present))
+    assert facet(everything, "quality_band") == Counter(public.values())
+    for name, body in zip(present, by_band, strict=True):
+        assert hit_ids(body) == {key for key, b in public.items() if b == name}
+
+
+def test_a_score_run_reindexes_exactly_the_records_whose_band_moved(quality_node: Node) -> None:
+    node = quality_node
+    first = node.cli("quality", "score", "--no-shacl")  # DCAT-AP compliance scores 0 without SHACL
+    assert first.exit_code == 0, first.output
+    before, public = public_bands(node)
+    assert reindexed(first.output) == len(before) == len(node.manifest.datasets) + 18  # every record's band is new
+    assert_search_shows(node, public)
+    second = node.cli("quality", "score")
+    assert second.exit_code == 0, second.output
+    after, public = public_bands(node)
+    moved = {graph for graph, now in after.items() if before[graph] != now}
+    assert moved and len(moved) < len(after)
+    assert reindexed(second.output) == len(moved)
+    assert_search_shows(node, public)
+    again = node.cli("quality", "score")
+    assert again.exit_code == 0 and reindexed(again.output) == 0
+
+
+def test_scoring_a_node_without_a_search_index_builds_none_and_a_rebuild_shows_the_bands(quality_node: Node) -> None:
+    from catalogue.index import index_status
+
+    node = quality_node
+    (node.settings.index_path / "CURRENT").unlink()
+    result = node.cli("quality", "score", "--no-shacl")
+    assert result.exit_code == 0, result.output
+    assert reindexed(result.output) == 0 and index_status(node.settings) == "missing"
+    assert node.cli("index", "rebuild").exit_code == 0
+    assert_search_shows(node, public_bands(node)[1])
