@@ -3,9 +3,9 @@
 A backup is a directory:
 
 * `graph/`: a RocksDB checkpoint of the Oxigraph store (hard links where the file system allows: its files are
-  immutable). It is taken while holding the store's writer lock, so no harvest is half-way through it; when a
-  writer holds the lock for longer than `wait` seconds, the newest published snapshot is copied instead (it is
-  itself a checkpoint taken after a complete batch).
+  immutable). It is taken holding the node's writer lock (harvests starting meanwhile queue behind it) and the
+  store itself, so no writer is half-way through it; when a writer keeps them for longer than `wait` seconds,
+  the newest published snapshot is copied instead (itself a checkpoint taken after a complete batch).
 * `index/`: the current tantivy generation as its `meta.json` names it (segment files are immutable, `meta.json`
   is replaced atomically), copied under the same lock, so it matches the graph. When it may not match (a writer
   crashed mid-update, or the graph came from a snapshot) the manifest says so and `restore` rebuilds it.
@@ -24,6 +24,7 @@ tools, and a restore into a fresh home would otherwise write into the very serve
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -32,6 +33,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -215,11 +217,42 @@ def _audit(url: str, anchor: tuple[int, str] | None = None) -> dict[str, Any]:
 # -- backup --------------------------------------------------------------------------------------------------
 
 
-def _hold_store(settings: Settings, wait: float) -> Any:
-    """The writer's store, once no harvest or quality run holds it (None after `wait` seconds)."""
+@contextmanager
+def _writer_lock(settings: Settings, deadline: float) -> Iterator[bool]:
+    """Hold the node's writer lock (the one harvests queue on) until `deadline`; yields whether it was taken.
+
+    Holding it makes harvests that start during the backup wait for it instead of failing on the store.
+    """
+    from catalogue.harvest_lock import writer_lock_path
+
+    path = writer_lock_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.2)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()} backup\n")  # who holds it, as `catalogue.harvest_lock.holder` reads it
+            handle.flush()
+            yield True
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _hold_store(settings: Settings, deadline: float) -> Any:
+    """The writer's store, once no harvest or quality run holds it (None after `deadline`)."""
     from catalogue.store import OxigraphStore
 
-    deadline = time.monotonic() + wait
     while True:
         try:
             return OxigraphStore(settings.store_path)
@@ -377,30 +410,23 @@ def _build(settings: Settings, work: Path, wait: float, on_step: Step) -> dict[s
     home = settings.home
     components: dict[str, Any] = {}
     on_step("graph", 0, 1)
-    store = _hold_store(settings, wait)
-    if store is not None:
-        try:
-            store.flush()
-            store.raw.backup(str(work / "graph"))
-            components["graph"] = {"backend": "oxigraph", "from": "store", "quads": store.quad_count()}
-            on_step("graph", 1, 1)
-            on_step("index", 0, 1)
-            # Under the writer lock no index writer runs either: the copy matches the graph exactly.
-            index = _copy_index(settings, work / "index")
-        finally:
-            store.close()
-        index["rebuild"] = bool(index.get("pending"))
-        if index["rebuild"]:
-            index["reason"] = "a writer left the index marked pending (it may lag the graph)"
-    else:
+    deadline = time.monotonic() + wait
+    with _writer_lock(settings, deadline) as locked:
+        store = _hold_store(settings, deadline) if locked else None
+        if store is not None:
+            _copy_locked(settings, store, work, components, on_step)
+    if store is None:
         quads = _graph_from_snapshot(settings, work / "graph")
         components["graph"] = {"backend": "oxigraph", "from": "snapshot", "quads": quads}
         on_step("graph", 1, 1)
         on_step("index", 0, 1)
-        index = {"present": (settings.index_path / "CURRENT").exists(), "rebuild": True}
-        index["reason"] = "a writer held the store: the index is rebuilt from the graph on restore"
-    components["index"] = index
+        components["index"] = {
+            "present": (settings.index_path / "CURRENT").exists(),
+            "rebuild": True,
+            "reason": "a writer held the store: the index is rebuilt from the graph on restore",
+        }
     on_step("index", 1, 1)
+
     on_step("database", 0, 1)
     components["database"] = _copy_database(settings, work / "database")
     on_step("database", 1, 1)
@@ -431,6 +457,24 @@ def _build(settings: Settings, work: Path, wait: float, on_step: Step) -> dict[s
     tmp.write_text(json.dumps(manifest, indent=2))
     os.replace(tmp, work / MANIFEST)
     return manifest
+
+
+def _copy_locked(settings: Settings, store: Any, work: Path, components: dict[str, Any], on_step: Step) -> None:
+    """Graph checkpoint and index copy while this process is the node's only writer."""
+    try:
+        store.flush()
+        store.raw.backup(str(work / "graph"))
+        components["graph"] = {"backend": "oxigraph", "from": "store", "quads": store.quad_count()}
+        on_step("graph", 1, 1)
+        on_step("index", 0, 1)
+        # No index writer runs without the store either: the copy matches the graph exactly.
+        index = _copy_index(settings, work / "index")
+    finally:
+        store.close()
+    index["rebuild"] = bool(index.get("pending"))
+    if index["rebuild"]:
+        index["reason"] = "a writer left the index marked pending (it may lag the graph)"
+    components["index"] = index
 
 
 def _checksums(root: Path, on_step: Step) -> dict[str, dict[str, Any]]:

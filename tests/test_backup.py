@@ -406,6 +406,13 @@ def test_postgresql_node_round_trip(postgres: Any, tmp_path: Path) -> None:  # n
     verified_again = runner.invoke(app, ["audit", "verify", "--home", str(restored)], env=env)
     assert verified_again.exit_code == 0, verified_again.output
     assert verified_again.output.split("head ")[1] == verified.output.split("head ")[1]
+    # Once more into that database, now holding the restored tables: only with --force, which replaces them.
+    again = tmp_path / "pg-again"
+    refused = runner.invoke(app, ["restore", str(backup_dir), "--home", str(again)], env=env)
+    assert refused.exit_code == 2 and "already has tables" in said(refused) and not again.exists()
+    forced = runner.invoke(app, ["restore", str(backup_dir), "--home", str(again), "--force"], env=env)
+    assert forced.exit_code == 0, forced.output
+    assert runner.invoke(app, ["audit", "verify", "--home", str(again)], env=env).exit_code == 0
     from access.runtime import AccessRuntime
     from catalogue.config import load_settings
 
@@ -417,3 +424,52 @@ def test_postgresql_node_round_trip(postgres: Any, tmp_path: Path) -> None:  # n
     finally:
         del os.environ["FEDCAT_ACCESS__DATABASE_URL"]
     assert claims is not None
+
+
+def test_backup_during_a_harvest_copies_the_last_snapshot(tmp_path: Path, reference: Path) -> None:
+    home = tmp_path / "busy"
+    build_node(home, users=False)
+    before = restricted_searches(home)
+    release = threading.Event()
+    body = (reference / "ckanext-dcat/examples/dcat/dataset_afs.ttl").read_bytes()
+
+    def slow(request: Any) -> tuple[int, dict[str, str], bytes]:
+        release.wait(60)  # the harvest holds the writer lock and the store while it waits for us
+        return 200, {"Content-Type": "text/turtle"}, body
+
+    source = LoopbackServer().start()
+    source.route("/slow.ttl", slow)
+    url = f"{source.url}/slow.ttl"
+    assert cli(home, "sources", "add", "slow", "--kind", "dcat", "--url", url, "--allow-private-network").exit_code == 0
+    harvest = subprocess.Popen(
+        [sys.executable, "-m", "catalogue", "harvest", "slow", "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("FEDCAT_")},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(hit.startswith("/slow.ttl") for hit in source.hits):
+            assert harvest.poll() is None, harvest.communicate()[0]
+            assert time.monotonic() < deadline, "the harvest never fetched its source"
+            time.sleep(0.1)
+        started = time.monotonic()
+        result = cli(home, "backup", str(tmp_path / "during"), "--wait", "1")
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        output = harvest.communicate(timeout=120)[0]
+        source.stop()
+    assert result.exit_code == 0, result.output
+    assert harvest.returncode == 0, output  # the harvest went on undisturbed
+    assert waited < 30 and "rebuilt on restore" in said(result)
+    parts = json.loads((tmp_path / "during" / "manifest.json").read_text())["components"]
+    assert parts["graph"]["from"] == "snapshot" and parts["index"]["rebuild"] is True
+    after = restricted_searches(home)
+    assert after[0]["total"] == before[0]["total"] + 1  # the harvest added its dataset after the backup
+
+    restored = tmp_path / "restored"
+    result = cli(restored, "restore", str(tmp_path / "during"))
+    assert result.exit_code == 0, result.output
+    assert "(rebuilt)" in said(result) and "no workflow database" in said(result)
+    assert restricted_searches(restored) == before  # the node as of its last complete write
