@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import tantivy
 from rich.console import Console
 from rich.table import Table
 
@@ -44,6 +45,7 @@ from benchmarks.sparql_endpoint import endpoint  # noqa: E402
 from benchmarks.store_backends import SCRIPT, run_logged, start_virtuoso  # noqa: E402
 from benchmarks.synthetic import PREFIXES  # noqa: E402
 from catalogue.config import load_settings  # noqa: E402
+from catalogue.index import current_generation, index_status  # noqa: E402
 
 SIZES = {"2k": 2_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 BACKENDS = ("oxigraph", "virtuoso")
@@ -166,7 +168,8 @@ class Result:
     search_full: Timed = field(default_factory=Timed)
     search_hits: Timed = field(default_factory=Timed)
     search_http: Timed = field(default_factory=Timed)
-    median_matches: float = 0.0
+    index_docs: int = 0
+    totals: list[int] = field(default_factory=list)  # matches per query of the mix, to compare the backends
     sparql_where: str = ""
     sparql: dict[str, tuple[float, int]] = field(default_factory=dict)  # name -> (p50 ms, answer bytes)
     load: list[float] = field(default_factory=list)
@@ -211,12 +214,17 @@ def run_backend(backend: str, n: int, size: str, url: str, work: Path, vt: dict[
         result.store_bytes = disk_bytes(work / "virtuoso" / "db")
         result.server_rss_mb = peak_rss_mb(int((work / "virtuoso" / "virtuoso.pid").read_text().strip()))
     result.index_bytes = disk_bytes(settings.index_path)
+    generation = current_generation(settings)
+    if generation is None or index_status(settings) != "ok":
+        raise SystemExit(f"{backend}: the search index is {index_status(settings)} after the harvest")
+    result.index_docs = tantivy.Index.open(str(generation)).searcher().num_docs
+    if result.index_docs != n:
+        raise SystemExit(f"{backend}: {result.index_docs:,} documents in the search index for {n:,} records")
 
     queries = query_mix(Generator(), n, SEARCH_QUERIES)
-    result.search_full, result.search_hits, totals = in_process(settings, queries)
-    result.median_matches = statistics.median(totals)
-    if sum(1 for t in totals if t) < len(totals) // 2:
-        raise SystemExit(f"{backend}: most searches found nothing ({totals[:20]} ...): the index is not the catalogue")
+    result.search_full, result.search_hits, result.totals = in_process(settings, queries)
+    if sum(1 for t in result.totals if t) < len(queries) // 2:
+        raise SystemExit(f"{backend}: most searches found nothing: the index is not the catalogue")
     server, base = serve(home, env, work / f"serve-{backend}.log")
     try:
         with httpx.Client(base_url=base, timeout=600) as client:
@@ -291,11 +299,26 @@ def report(size: str, n: int, pages_bytes: int, results: dict[str, Result]) -> T
         "search + facets in-process CPU p50 / p99 ms",
         ["{:.1f} / {:.1f}".format(*percentiles(r.search_full.cpu)) for r in rs],
     )
-    row("median matches per query", [f"{r.median_matches:,.0f}" for r in rs])
+    row("documents in the search index", [f"{r.index_docs:,}" for r in rs])
+    row("median matches per query", [f"{statistics.median(r.totals):,.0f}" for r in rs])
+    if len(rs) > 1:
+        differ = [sum(a != b for a, b in zip(rs[0].totals, r.totals, strict=True)) for r in rs]
+        row(f"queries whose total differs from {next(iter(results))}", [f"{d} of {len(rs[0].totals)}" for d in differ])
     for name in rs[0].sparql:
         row(f"{name} p50 ms", [f"{r.sparql[name][0]:,.1f}" for r in rs])
     row("SPARQL answered by", [r.sparql_where for r in rs])
     return table
+
+
+def show_differences(n: int, results: dict[str, Result]) -> None:
+    """The first queries of the mix whose number of matches is not the same on every backend."""
+    queries = query_mix(Generator(), n, SEARCH_QUERIES)
+    shown = 0
+    for i, q in enumerate(queries):
+        totals = {name: r.totals[i] for name, r in results.items()}
+        if len(set(totals.values())) > 1 and shown < 8:
+            console.print(f"  differs: {q.kind} {q.text!r} lang={q.lang} {q.filters or ''} -> {totals}")
+            shown += 1
 
 
 def main() -> None:
@@ -331,6 +354,7 @@ def main() -> None:
             if vt is not None:
                 subprocess.run(["bash", str(SCRIPT), "stop", str(vt_dir)], capture_output=True)
     console.print(report(args.size, n, pages_bytes, results))
+    show_differences(n, results)
     console.print(f"whole run {time.perf_counter() - started:,.0f} s")
 
 
