@@ -579,30 +579,30 @@ def decide(ctx: Context, actor: Actor, request_id: str, body: DecisionIn) -> Acc
 
 
 def _pseudonymised(ctx: Context, dataset_id: str, granted: list[str] | None, body: DecisionIn) -> list[str] | None:
-    """The approved columns of `dataset_id` to pseudonymise, checked; None for none."""
+    """The approved columns of `dataset_id` to pseudonymise, checked; None for none.
+
+    Where the node hosts the data, the approved columns are checked against its columns too, so that a typo is
+    refused now rather than when the project's views are built.
+    """
+    available = ctx.hosted_columns(dataset_id)
     wanted = body.pseudonymise.get(dataset_id) if isinstance(body.pseudonymise, dict) else body.pseudonymise
-    if not wanted:
-        return None
-    wanted = list(dict.fromkeys(wanted))
-    if granted is None:  # every column is approved: check against the hosted data's columns
-        available = ctx.hosted_columns(dataset_id)
-        if available is None:
-            raise InvalidRequest(
-                f"dataset {dataset_id} has no data hosted on this node, so there is nothing to pseudonymise"
-            )
-        unknown = [c for c in wanted if c not in available]
+    wanted = list(dict.fromkeys(wanted or []))
+    if available is not None:
+        unknown = [c for c in dict.fromkeys([*(granted or []), *wanted]) if c not in available]
         if unknown:
             raise InvalidRequest(
                 f"dataset {dataset_id} has no column(s) {', '.join(map(repr, unknown))}; "
                 f"its columns are {', '.join(map(repr, available))}"
             )
-    else:
-        stray = [c for c in wanted if c not in granted]
-        if stray:
-            raise InvalidRequest(
-                f"only approved columns can be pseudonymised; not approved for {dataset_id}: "
-                f"{', '.join(map(repr, stray))}"
-            )
+    if not wanted:
+        return None
+    stray = [c for c in wanted if granted is not None and c not in granted]
+    if stray:
+        raise InvalidRequest(
+            f"only approved columns can be pseudonymised; not approved for {dataset_id}: {', '.join(map(repr, stray))}"
+        )
+    if available is None:
+        raise InvalidRequest(f"dataset {dataset_id} has no data hosted here, so there is nothing to pseudonymise")
     return wanted
 
 

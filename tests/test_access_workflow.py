@@ -163,6 +163,11 @@ def test_approval_narrows_but_never_widens(node: Any) -> None:
     assert decide(node, "sam", rid, "approve", end_date=later).status_code == 422
     assert decide(node, "sam", rid, "approve", row_filter="1=1; DROP TABLE x").status_code == 422
     assert decide(node, "sam", rid, "reject", columns=["age"]).status_code == 422
+    # Pseudonymisation only of approved columns, and only of data this node hosts (none here).
+    outside = decide(node, "sam", rid, "approve", columns=["age"], pseudonymise=["ward"])
+    assert outside.status_code == 422 and "not approved" in outside.json()["detail"]
+    unhosted = decide(node, "sam", rid, "approve", pseudonymise=["ward"])
+    assert unhosted.status_code == 422 and "no data hosted" in unhosted.json()["detail"]
     sooner = (datetime.now(UTC) + timedelta(days=7)).date()
     view = ok(decide(node, "sam", rid, "approve", "short pilot", columns=["age"], end_date=sooner.isoformat()))
     (entitlement,) = view["entitlements"]

@@ -142,6 +142,7 @@ def test_only_approved_columns_can_be_pseudonymised(node: Any) -> None:
     cases = [
         ({"pseudonymise": ["national_id"]}, "no column(s) 'national_id'"),  # all columns approved: data's columns
         ({"columns": ["commune", "age"], "pseudonymise": ["patient_id"]}, "not approved"),  # narrowed away
+        ({"columns": ["commune", "nope"]}, "no column(s) 'nope'"),  # approved columns are checked against the data
         ({"pseudonymise": {node.ids["census"]: ["patient_id"]}}, "not being decided"),
         ({"pseudonymise": [""]}, ""),  # empty names are refused by the body's schema
     ]
