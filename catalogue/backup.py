@@ -506,8 +506,12 @@ def read_manifest(source: Path) -> dict[str, Any]:
         raise BackupInvalid(
             f"the backup has format version {manifest.get('format_version')!r}; this fedcat reads {FORMAT_VERSION}"
         )
-    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("components"), dict):
+    components = manifest.get("components")
+    if not isinstance(manifest.get("files"), dict) or not isinstance(components, dict):
         raise BackupInvalid(f"{path} lists no files or components")
+    missing = [name for name in COMPONENTS if not isinstance(components.get(name), dict)]
+    if missing:
+        raise BackupInvalid(f"{path} does not describe the components {', '.join(missing)}")
     return manifest
 
 
@@ -583,6 +587,8 @@ def restore_backup(source: Path, home: Path, *, force: bool = False, on_step: St
         shutil.rmtree(work, ignore_errors=True)
         raise
     report.home = home
+    if manifest.get("fedcat_version") != __version__:
+        report.notes.append(f"the backup was taken by fedcat {manifest.get('fedcat_version')}, this is {__version__}")
     if components["graph"].get("from") == "snapshot":
         report.notes.append("the graph came from the newest published snapshot (a writer held the store)")
     return report
@@ -620,9 +626,10 @@ def _restore_into(
         on_step("index", 0, 1)
         if index.get("present") and not index.get("rebuild"):
             shutil.copytree(source / "index", work / "index", dirs_exist_ok=True)
-            if current_generation(settings) is None:
-                raise BackupInvalid("the backed-up search index is not usable by this fedcat version")
-        elif index.get("present"):
+            if current_generation(settings) is None:  # another index schema version: build this one's
+                shutil.rmtree(work / "index")
+                index = {**index, "rebuild": True}
+        if index.get("present") and index.get("rebuild"):
             records = rebuild_index(settings, store)
             rebuilt = True
         if index.get("present") and records is None:

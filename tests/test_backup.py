@@ -311,6 +311,21 @@ def test_restore_refuses_missing_tampered_or_truncated_backups(origin: Origin) -
     result = cli(target, "restore", str(extra))
     assert result.exit_code == 2 and "planted.pem is not in the manifest" in said(result)
 
+    escaping = origin.root / "escaping"
+    shutil.copytree(good, escaping)
+    manifest = json.loads((escaping / "manifest.json").read_text())
+    manifest["files"]["files/../../escaped.txt"] = {"size": 1, "sha256": "0" * 64}
+    (escaping / "manifest.json").write_text(json.dumps(manifest))
+    result = cli(target, "restore", str(escaping))
+    assert result.exit_code == 2 and "outside the backup's components" in said(result)
+    del manifest["components"]["graph"]
+    (escaping / "manifest.json").write_text(json.dumps(manifest))
+    result = cli(target, "restore", str(escaping))
+    assert result.exit_code == 2 and "does not describe the components graph" in said(result)
+    (escaping / "manifest.json").write_text("{not json")
+    result = cli(target, "restore", str(escaping))
+    assert result.exit_code == 2 and "unreadable" in said(result)
+
     assert not target.exists()  # nothing was written anywhere for any of them
     assert not list(origin.root.glob(".never.*"))
 
