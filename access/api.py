@@ -407,7 +407,7 @@ def revoke(request: Request, request_id: str, body: workflow.ReasonIn, principal
         revoked = workflow.revoke(ctx, actor, request_id, body)
         view, project_id = workflow.request_view(ctx, actor, revoked), revoked.project_id
     # Committed: the project's views go now and its running query is interrupted, not at the next sweep.
-    service_of(request.app).refresh(project_id)
+    after_revocation(request.app, project_id)
     return view
 
 
@@ -434,6 +434,6 @@ def audit_log(
 
 
 from access.sandbox_api import sandbox_routes  # noqa: E402  (the sandbox's views and query routes)
-from access.sandbox_service import service_of  # noqa: E402
+from access.sandbox_service import after_revocation  # noqa: E402
 
 router.include_router(sandbox_routes(LimitedRoute))

@@ -201,7 +201,14 @@ class SandboxService:
         root = self.sandbox_root
         if not root.is_dir():
             return []
-        return [d.name for d in sorted(root.iterdir()) if self.refresh(d.name)]
+        changed = []
+        for directory in sorted(root.iterdir()):
+            try:
+                if self.refresh(directory.name):
+                    changed.append(directory.name)
+            except Exception:  # one project's trouble must not keep the others' expired views alive
+                log.exception("sandbox sweep: project %s could not be checked", directory.name)
+        return changed
 
     def refresh(self, project_id: str) -> bool:
         """`sweep()` for one project (after a revocation, say); True when its views changed or went."""
@@ -272,6 +279,14 @@ def _at(value: Any) -> datetime | None:
         return datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
+
+
+def after_revocation(app: Any, project_id: str) -> None:
+    """Once a revocation is committed, take the project's views away now (the periodic sweep retries failures)."""
+    try:
+        service_of(app).refresh(project_id)
+    except Exception:  # the revocation itself stands; answering 500 would tell the steward otherwise
+        log.exception("the views of project %s could not be removed yet; the sweep will retry", project_id)
 
 
 def service_of(app: Any) -> SandboxService:

@@ -26,7 +26,7 @@ from access.datasets import DatasetInfo, lookup
 from access.deps import unit
 from access.errors import InvalidRequest
 from access.models import AccessRequest, Project
-from access.sandbox_service import hosted_columns, service_of
+from access.sandbox_service import after_revocation, hosted_columns
 from access.tokens import Principal
 from catalogue.api.deps import SettingsDep
 from catalogue.api.negotiation import choose, requested_languages
@@ -827,7 +827,7 @@ def steward_revoke(request: Request, request_id: str) -> Response:
         body = workflow.ReasonIn(reason=str(form.get("reason") or "") or None, datasets=[dataset] if dataset else None)
         with unit(request, principal) as (ctx, actor):
             project_id = workflow.revoke(ctx, actor, request_id, body).project_id
-        service_of(request.app).refresh(project_id)  # the project's views go now, not at the next sweep
+        after_revocation(request.app, project_id)  # the project's views go now, not at the next sweep
     except ValidationError as exc:
         return _steward_page(request, request_id, _validation_message(exc), 422)
     except FedcatError as exc:
