@@ -82,7 +82,7 @@ class RestoreReport:
     quads: int
     index_records: int | None
     index_rebuilt: bool
-    audit_events: int | None
+    audit: dict[str, Any] | None  # the restored chain's verification; None without a workflow database
     files: int
     notes: list[str] = field(default_factory=list)
 
@@ -203,6 +203,9 @@ def _audit(url: str, anchor: tuple[int, str] | None = None) -> dict[str, Any]:
     try:
         with db.session() as session:
             result = audit.verify(session, anchor=anchor)
+    except Exception as exc:  # no audit tables yet, an older schema: say so in the manifest, back up anyway
+        problem = f"not checkable: {str(exc).splitlines()[0]}"
+        return {"ok": False, "events": 0, "head_seq": 0, "head_hash": None, "problem": problem}
     finally:
         db.engine.dispose()
     return {
@@ -643,7 +646,7 @@ def _restore_into(
     finally:
         store.close()
     on_step("database", 0, 1)
-    audit_events = _restore_database(source, work, home, settings, components["database"], force)
+    audit = _restore_database(source, work, home, settings, components["database"], force)
     on_step("database", 1, 1)
     return RestoreReport(
         home=home,
@@ -651,14 +654,14 @@ def _restore_into(
         quads=quads,
         index_records=records,
         index_rebuilt=rebuilt,
-        audit_events=audit_events,
+        audit=audit,
         files=len(files),
     )
 
 
 def _restore_database(
     source: Path, work: Path, home: Path, settings: Settings, database: dict[str, Any], force: bool
-) -> int | None:
+) -> dict[str, Any] | None:
     kind = database.get("kind")
     if kind == "none":
         return None
@@ -685,7 +688,7 @@ def _restore_database(
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.replace(tmp, path)
-        return int(result["events"])
+        return result
     tables = _pg_tables(url)
     if tables and not force:
         raise TargetNotEmpty(
@@ -702,7 +705,7 @@ def _restore_database(
         raise BackupFailed(f"pg_restore failed: {done.stderr.strip()[-2000:]}")
     result = _audit(url, anchor)
     _check_audit(result, recorded)
-    return int(result["events"])
+    return result
 
 
 def _check_audit(result: dict[str, Any], recorded: dict[str, Any]) -> None:

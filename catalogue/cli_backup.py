@@ -71,7 +71,7 @@ def backup(
     out.print(
         f"backed up {settings.home} to {directory}: {parts['graph']['quads']} quads, "
         f"{parts['files']['count']} files, database {db['kind']}"
-        + (f" (audit log: {audit['events']} events, head {audit['head_seq']})" if audit else ""),
+        + (f" (audit log: {audit['events']} events, head {audit['head_seq']})" if audit.get("ok") else ""),
         highlight=False,
     )
     if parts["index"].get("rebuild"):
@@ -111,12 +111,14 @@ def restore(
     index = "no search index" if report.index_records is None else f"{report.index_records} indexed records"
     if report.index_rebuilt:
         index += " (rebuilt)"
-    audit = (
-        "no workflow database" if report.audit_events is None else f"audit log verified ({report.audit_events} events)"
-    )
+    audit = "no workflow database"
+    if report.audit is not None:
+        audit = f"audit log verified ({report.audit['events']} events)" if report.audit["ok"] else "audit log unchecked"
     out.print(
         f"restored {directory} into {report.home}: {report.quads} quads, {index}, {report.files} files, {audit}",
         highlight=False,
     )
+    if report.audit is not None and not report.audit["ok"]:
+        err.print(f"[bold yellow]warning[/] the audit log could not be verified: {report.audit['problem']}")
     for note in report.notes:
         err.print(f"[yellow]note[/] {note}")
