@@ -488,3 +488,23 @@ def test_backup_during_a_harvest_copies_the_last_snapshot(tmp_path: Path, refere
     assert result.exit_code == 0, result.output
     assert "(rebuilt)" in said(result) and "no workflow database" in said(result)
     assert restricted_searches(restored) == before  # the node as of its last complete write
+
+
+def test_an_audit_log_that_cannot_be_checked_is_never_reported_verified(tmp_path: Path) -> None:
+    import sqlite3
+
+    home = tmp_path / "bare"
+    assert cli(home, "init").exit_code == 0
+    with sqlite3.connect(home / "fedcat.db") as con:  # a database without the workflow's tables
+        con.execute("CREATE TABLE notes (text TEXT)")
+        con.execute("INSERT INTO notes VALUES ('kept')")
+    con.close()
+    result = cli(home, "backup", str(tmp_path / "b"))
+    assert result.exit_code == 0, result.output
+    assert "did not verify when backed up" in said(result) and "audit log:" not in said(result)
+    result = cli(tmp_path / "restored", "restore", str(tmp_path / "b"))
+    assert result.exit_code == 0, result.output
+    assert "audit log unchecked" in said(result) and "verified" not in said(result).replace("could not be verified", "")
+    with sqlite3.connect(tmp_path / "restored" / "fedcat.db") as con:
+        assert con.execute("SELECT text FROM notes").fetchall() == [("kept",)]
+    con.close()
