@@ -5,13 +5,16 @@ Store backends: a test module marked `pytestmark = pytest.mark.store_backends` r
 (tests/virtuoso.py), whose `home` is configured with `[store] backend = "sparql"` in its fedcat.toml. A test that
 checks something only Oxigraph has is marked `@pytest.mark.oxigraph_only("why")`, or named in the module mark:
 `pytest.mark.store_backends(oxigraph_only={"test_name": "why"})`. Every test on Virtuoso starts from the graphs
-the server had before it and has the graphs it made dropped afterwards, so tests never see each other's records.
+the server had before it and has the graphs it made dropped afterwards, so tests never see each other's records
+(one node at a time: fedcat's queries read every graph of the server). `node_copy` puts a copy of a harvested
+Oxigraph node on the test's backend, for modules that harvest once per session.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +22,10 @@ import pytest
 from typer.testing import CliRunner
 
 from catalogue.cli import app
+from catalogue.cli_store import copy_graphs
 from catalogue.config import Settings, load_settings
 from catalogue.nodehome import init_home
+from catalogue.store import OxigraphStore
 from tests.servers import LoopbackServer
 from tests.virtuoso import Virtuoso, virtuoso_fixture  # noqa: F401  (the session's Virtuoso, started on demand)
 
@@ -72,26 +77,57 @@ def use_virtuoso(home: Path, virtuoso: Virtuoso) -> None:
     toml.write_text(text)
 
 
+def drop_new_graphs_after(request: pytest.FixtureRequest, virtuoso: Virtuoso) -> None:
+    """After the test, drop the graphs it made on the shared Virtuoso (and fail if any stay)."""
+    server = virtuoso.store()
+    before = set(server.named_graphs())
+
+    def drop() -> None:
+        try:
+            server.drop_graphs(sorted(set(server.named_graphs()) - before))
+            left = set(server.named_graphs()) - before
+        finally:
+            server.close()
+        assert not left, f"graphs of this test left on the shared Virtuoso: {sorted(left)[:5]}"
+
+    request.addfinalizer(drop)
+
+
 @pytest.fixture
-def home(tmp_path: Path, store_backend: str, request: pytest.FixtureRequest) -> Iterator[Path]:
+def home(tmp_path: Path, store_backend: str, request: pytest.FixtureRequest) -> Path:
     """An initialised, empty node home, on the store backend the test runs on."""
     path = tmp_path / "node"
     init_home(path)
+    if store_backend == "virtuoso":
+        virtuoso: Virtuoso = request.getfixturevalue("virtuoso")
+        drop_new_graphs_after(request, virtuoso)
+        use_virtuoso(path, virtuoso)
+        assert load_settings(path).store.backend == "sparql"
+    return path
+
+
+def node_copy(template: Path, path: Path, store_backend: str, request: pytest.FixtureRequest) -> Path:
+    """A copy at `path` of the Oxigraph node home `template` (a session's harvested node, say), on the test's
+    store backend. On Virtuoso its graphs are copied into the session's server (verified by counts, dropped after
+    the test) and its Oxigraph store and snapshots are left out, so nothing can read them by mistake."""
     if store_backend == "oxigraph":
-        yield path
-        return
+        shutil.copytree(template, path)
+        return path
+    shutil.copytree(template, path, ignore=shutil.ignore_patterns("store", "snapshots"))
+    (path / "store").mkdir()
     virtuoso: Virtuoso = request.getfixturevalue("virtuoso")
-    use_virtuoso(path, virtuoso)
-    assert load_settings(path).store.backend == "sparql"
-    server = virtuoso.store()
-    before = set(server.named_graphs())
+    drop_new_graphs_after(request, virtuoso)
+    prefix = load_settings(template).base + "/"
+    source, target = OxigraphStore(template / "store", read_only=True), virtuoso.store()
     try:
-        yield path
+        outside = [g for g in source.named_graphs() if not g.startswith(prefix)]
+        assert not outside, f"{template} has graphs outside {prefix}, which a copy would miss: {outside[:3]}"
+        report = copy_graphs(source, target, prefix)
     finally:
-        server.drop_graphs(sorted(set(server.named_graphs()) - before))
-        left = set(server.named_graphs()) - before
-        server.close()
-        assert not left, f"graphs of this test left on the shared Virtuoso: {sorted(left)[:5]}"
+        target.close()
+    assert report.verified and report.graphs, f"copy of {template} to Virtuoso: {report.mismatches[:3]}"
+    use_virtuoso(path, virtuoso)
+    return path
 
 
 @pytest.fixture

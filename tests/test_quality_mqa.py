@@ -10,15 +10,45 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from catalogue.store import OxigraphStore
+from catalogue.store import GraphStore, OxigraphStore, open_store
+from demo.model import DemoManifest
 from quality import shacl
 from quality.metadata import BANDS, CRITERIA, DIMENSIONS, MAX_SCORE, RecordFacts, assess, band
 from quality.scoring import read_facts
 from quality.terms import metadata_quality_graph
 from quality.urls import check_urls
-from tests.test_quality_hosted import ADMISSIONS, Node, facet, hit_ids, home_id, quality_node, quality_template
+from tests.conftest import Cli, node_copy
+from tests.test_quality_hosted import ADMISSIONS, Node, facet, hit_ids, home_id, quality_template
 
-__all__ = ["quality_node", "quality_template"]
+__all__ = ["quality_template"]
+# The node tests run on Oxigraph and on Virtuoso (tests/conftest.py).
+pytestmark = pytest.mark.store_backends(
+    oxigraph_only={
+        "test_index_scans_read_what_sparql_reads": "index scans are Oxigraph's; remote stores read by SPARQL"
+    }
+)
+
+
+class BackendNode(Node):
+    """A `Node` whose store is the one its settings name (Oxigraph or the session's Virtuoso)."""
+
+    def store(self) -> GraphStore:  # type: ignore[override]
+        return open_store(self.settings)  # whichever backend the node is on
+
+
+@pytest.fixture
+def quality_node(
+    quality_template: tuple[Path, Path, DemoManifest],
+    tmp_path: Path,
+    store_backend: str,
+    request: pytest.FixtureRequest,
+) -> Node:
+    """The shared demo node (tests/test_quality_hosted.py), copied onto the backend the test runs on."""
+    home, demo, manifest = quality_template
+    copy = node_copy(home, tmp_path / "node", store_backend, request)
+    return BackendNode(copy, demo, manifest, Cli(copy))
+
+
 DCAT, DCT = "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
 EU = "http://publications.europa.eu/resource/authority/"
 FULL_DATASET = {
