@@ -287,7 +287,8 @@ async def revoke_token(request: Request) -> Response:
     return await run_in_threadpool(work)
 
 
-@router.api_route("/oauth/userinfo", methods=["GET", "POST"], summary="OpenID Connect userinfo")
+@router.get("/oauth/userinfo", summary="OpenID Connect userinfo", operation_id="oidc_userinfo_get")
+@router.post("/oauth/userinfo", summary="OpenID Connect userinfo (POST)", operation_id="oidc_userinfo_post")
 def userinfo(request: Request, principal: CurrentUser) -> dict[str, Any]:
     """Claims about the user the access token was issued for (needs the `openid` scope)."""
     runtime = _builtin(request)

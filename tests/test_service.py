@@ -129,3 +129,16 @@ def test_restricted_records_never_reach_anonymous_callers(cli, home, tmp_path):
     out = tmp_path / "export.ttl"
     assert cli("export", "--output", str(out)).exit_code == 0
     assert "Secret register" not in out.read_text()
+
+
+def test_openapi_document_has_one_operation_id_per_operation(home) -> None:
+    """Generated clients key methods on operationId: FastAPI only warns about a duplicate, so check here."""
+    import warnings
+
+    app = create_app(load_settings(home))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Duplicate Operation ID" is a UserWarning
+        spec = app.openapi()
+    ids = [op["operationId"] for path in spec["paths"].values() for op in path.values() if "operationId" in op]
+    assert len(ids) > 30 and len(ids) == len(set(ids))
+    assert set(spec["paths"]["/oauth/userinfo"]) == {"get", "post"}
