@@ -396,13 +396,7 @@ def create_backup(
     work.mkdir()
     try:
         manifest = _build(settings, work, wait, on_step)
-        if target.exists():
-            old = target.parent / f".{target.name}.old-{os.getpid()}"
-            os.replace(target, old)
-            os.replace(work, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(work, target)
+        _swap_in(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -579,13 +573,7 @@ def restore_backup(source: Path, home: Path, *, force: bool = False, on_step: St
     work.mkdir()
     try:
         report = _restore_into(source, work, home, manifest, force, on_step)
-        if home.exists():
-            old = home.parent / f".{home.name}.replaced-{os.getpid()}"
-            os.replace(home, old)
-            os.replace(work, home)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(work, home)
+        _swap_in(work, home)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -595,6 +583,24 @@ def restore_backup(source: Path, home: Path, *, force: bool = False, on_step: St
     if components["graph"].get("from") == "snapshot":
         report.notes.append("the graph came from the newest published snapshot (a writer held the store)")
     return report
+
+
+def _swap_in(work: Path, home: Path) -> None:
+    """Move the finished node into place; on failure the previous home is put back as it was."""
+    try:
+        if not home.exists():
+            os.replace(work, home)
+            return
+        old = home.parent / f".{home.name}.old-{os.getpid()}"
+        os.replace(home, old)
+        try:
+            os.replace(work, home)
+        except OSError:
+            os.replace(old, home)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        raise BackupFailed(f"could not move the finished copy into {home} (what was there is kept): {exc}") from exc
 
 
 def _restore_into(
