@@ -24,6 +24,7 @@ from catalogue.config import Settings
 from catalogue.records import source_graph
 from catalogue.store import GraphStore, OxigraphStore, Row, open_store
 
+SOURCE_NAME = "https://w3id.org/fedcat/ns#sourceName"
 KEEP = 6  # three publications (full + public): readers may still hold an older one for a moment
 # Restricted record graphs, and quality / hosted-data graphs (fq:ofRecord) unless their record is public now.
 RESTRICTED_GRAPHS = """SELECT ?g WHERE { { GRAPH ?g { ?g <https://w3id.org/fedcat/ns#visibility> "restricted" } } UNION { GRAPH ?g { ?g <https://w3id.org/fedcat/quality#ofRecord> ?r } FILTER NOT EXISTS { GRAPH ?r { ?r <https://w3id.org/fedcat/ns#visibility> "public" } } } }"""  # noqa: E501
@@ -48,7 +49,13 @@ def publish(settings: Settings, store: GraphStore) -> Path | None:
     try:
         restricted = [r["g"].value for r in public.select(RESTRICTED_GRAPHS)]
         # A restricted source's own description and run counts would tell how many records it hides.
-        restricted += [source_graph(settings.base, s.name) for s in settings.sources if s.visibility == "restricted"]
+        hidden = [s.name for s in settings.sources if s.visibility == "restricted"]
+        restricted += [source_graph(settings.base, name) for name in hidden]
+        if hidden:
+            # Also under an earlier base URL: found by the source's name, not by the graph IRI of today's base.
+            names = " ".join(str(ox.Literal(name)) for name in hidden)
+            query = f"SELECT DISTINCT ?g WHERE {{ VALUES ?n {{ {names} }} GRAPH ?g {{ ?s <{SOURCE_NAME}> ?n }} }}"
+            restricted += [r["g"].value for r in public.select(query)]
         public.drop_graphs(restricted)
     finally:
         public.close()

@@ -131,6 +131,31 @@ def test_restricted_records_never_reach_anonymous_callers(cli, home, tmp_path):
     assert "Secret register" not in out.read_text()
 
 
+def test_a_restricted_source_stays_hidden_after_the_base_url_changes(cli, home, tmp_path):
+    """Graphs harvested under the old base keep their old IRIs: the public snapshot must still drop them."""
+    secret = tmp_path / "secret.ttl"
+    secret.write_text(catalogue_ttl(2).replace('"Dataset ', '"Secret register '))
+    public = tmp_path / "public.ttl"
+    public.write_text(catalogue_ttl(2).replace("data.example.lu", "open.example.lu"))
+    cli("sources", "add", "secret", "--kind", "dcat", "--url", secret.as_uri(), "--restricted")
+    cli("sources", "add", "open", "--kind", "dcat", "--url", public.as_uri())
+    assert cli("harvest").exit_code == 0
+    toml = home / "fedcat.toml"
+    toml.write_text(
+        toml.read_text().replace('base_url = "http://127.0.0.1:8000"', 'base_url = "https://new.example.lu"')
+    )
+    assert load_settings(home).base == "https://new.example.lu"
+    assert cli("harvest", "open").exit_code == 0  # publishes a new snapshot under the new base
+    with TestClient(create_app(load_settings(home))) as client:
+        sparql = client.get(
+            "/sparql",
+            params={"query": "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": "text/csv"},
+        ).text
+    assert "open.example.lu" in sparql
+    assert "Secret register" not in sparql and "/source/secret" not in sparql and "secret" not in sparql
+
+
 def test_openapi_document_has_one_operation_id_per_operation(home) -> None:
     """Generated clients key methods on operationId: FastAPI only warns about a duplicate, so check here."""
     import warnings
