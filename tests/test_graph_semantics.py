@@ -11,10 +11,13 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from catalogue.config import load_settings
-from catalogue.store import OxigraphStore
+from catalogue.store import open_store
 from tests.servers import CkanApi, LoopbackServer
+
+pytestmark = pytest.mark.store_backends  # every test on Oxigraph and on Virtuoso (tests/conftest.py)
 
 HOME_TTL = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 <https://data.home.lu/dataset/air> a dcat:Dataset ; dct:title "Air quality"@en ; dct:identifier "AIR-1" ;
@@ -59,7 +62,7 @@ def partner_packages() -> list[dict]:
 
 
 def rows(home: Path, query: str) -> list[dict[str, str]]:
-    store = OxigraphStore(load_settings(home).store_path)
+    store = open_store(load_settings(home))
     out = [{k: v.value for k, v in r.items()} for r in store.select(query)]
     store.close()
     return out

@@ -14,6 +14,8 @@ from catalogue.errors import FetchError, ForbiddenAddress, ForbiddenScheme
 from harvesters.http import Fetcher
 from tests.servers import LoopbackServer, trickle
 
+pytestmark = pytest.mark.store_backends  # every test on Oxigraph and on Virtuoso (tests/conftest.py)
+
 GOOD = b"""@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 <https://example.org/ds/1> a dcat:Dataset ; dct:title "Kept" ; dct:description "Survives attacks" .
 <https://example.org/ds/2> a dcat:Dataset ; dct:title "Also kept" ; dct:description "Survives attacks" .
@@ -34,9 +36,9 @@ def report(home: Path) -> dict:
 
 def kept_titles(home: Path) -> set[str]:
     from catalogue.config import load_settings
-    from catalogue.store import OxigraphStore
+    from catalogue.store import open_store
 
-    store = OxigraphStore(load_settings(home).store_path)
+    store = open_store(load_settings(home))
     rows = store.select(
         "SELECT ?t WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/title> ?t }"
     )
