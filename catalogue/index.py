@@ -29,6 +29,7 @@ from catalogue.errors import FedcatError
 from catalogue.index_docs import record_graphs, to_document
 from catalogue.index_read import BATCH, iter_records
 from catalogue.index_schema import SCHEMA_VERSION, build_schema, register_analyzers
+from catalogue.search_facets import count
 from catalogue.store import GraphStore
 
 # Deleted documents linger until segments merge and still count in BM25 statistics, so scores drift from
@@ -153,19 +154,35 @@ def update_index(
         return rebuild_index(settings, store)
     changed = sorted(set(changed))
     gone = sorted(set(removed) - set(changed))
+    index = _open(generation)
+    deleted, total = _deleted_documents(generation)
+    if len(changed) + len(gone) >= COMPACT_MIN and _compact(deleted + _indexed(index, [*changed, *gone]), total):
+        # So many documents would be replaced (a first quality scoring, a full re-harvest) that a rebuild would
+        # follow the update anyway: rebuild at once.
+        rebuild_index(settings, store)
+        return len(changed)
     added = 0
     if changed or gone:  # nothing to commit otherwise: a quality run that moved no band opens no writer
-        writer = _writer(_open(generation), wait)
+        writer = _writer(index, wait)
         for graph in (*changed, *gone):
             writer.delete_documents_by_term("graph", graph)
         added = _add(writer, store, changed, settings.index_path, None)
         writer.commit()
         writer.wait_merging_threads()
-    deleted, total = _deleted_documents(generation)
-    if deleted >= COMPACT_MIN and deleted >= COMPACT_SHARE * total:
+    if _compact(*_deleted_documents(generation)):
         rebuild_index(settings, store)
     _pending_file(settings).unlink(missing_ok=True)
     return added
+
+
+def _compact(deleted: int, total: int) -> bool:
+    return deleted >= COMPACT_MIN and deleted >= COMPACT_SHARE * total
+
+
+def _indexed(index: tantivy.Index, graphs: list[str]) -> int:
+    """How many of `graphs` have a document in the index (new records have none to replace)."""
+    index.reload()
+    return count(index.searcher(), tantivy.Query.term_set_query(index.schema, "graph", graphs))
 
 
 def _writer(index: tantivy.Index, wait: float) -> tantivy.IndexWriter:

@@ -508,3 +508,25 @@ def test_an_index_writer_waits_for_the_lock_then_says_the_index_is_busy(small, h
         assert update_index(settings, store, [graph], [], wait=5) == 1
     finally:
         store.close()
+
+
+def test_replacing_most_documents_rebuilds_at_once(small, home, monkeypatch):
+    """An update that would replace enough documents to trigger the compacting rebuild skips straight to it
+    (a first quality scoring re-indexes every record); a smaller one updates the generation in place."""
+    from catalogue import index
+    from catalogue.records import record_graph
+
+    settings = load_settings(home)
+    graphs = [record_graph(settings.base, "inc", f"https://inc.example.lu/ds/{i}") for i in range(5)]
+    monkeypatch.setattr(index, "COMPACT_MIN", 3)
+    first = current_generation(settings)
+    store = open_store(settings)
+    try:
+        assert index.update_index(settings, store, graphs[:2], []) == 2
+        assert current_generation(settings) == first
+        assert index.update_index(settings, store, graphs, []) == 5
+        assert current_generation(settings) not in (None, first)
+    finally:
+        store.close()
+    with TestClient(create_app(settings)) as client:
+        assert api(client, q="orchard")["total"] == 5
