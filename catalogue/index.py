@@ -26,11 +26,11 @@ import tantivy
 
 from catalogue.config import Settings
 from catalogue.errors import FedcatError
-from catalogue.index_docs import record_graphs, to_document
+from catalogue.index_docs import IndexRecord, add_quality, record_graphs, to_document
 from catalogue.index_read import BATCH, iter_records
 from catalogue.index_schema import SCHEMA_VERSION, build_schema, register_analyzers
 from catalogue.search_facets import count
-from catalogue.store import GraphStore
+from catalogue.store import GraphStore, OxigraphStore
 
 # Deleted documents linger until segments merge and still count in BM25 statistics, so scores drift from
 # a fresh build's; once many have piled up an update rebuilds instead (cheap compared with the churn).
@@ -86,9 +86,24 @@ def _open(path: Path) -> tantivy.Index:
 
 
 def _add(
-    writer: tantivy.IndexWriter, store: GraphStore, graphs: list[str], scratch: Path, on_progress: Progress | None
+    writer: tantivy.IndexWriter,
+    store: GraphStore,
+    graphs: list[str],
+    scratch: Path,
+    on_progress: Progress | None,
+    in_hand: dict[str, IndexRecord] | None = None,
 ) -> int:
     added = done = 0
+    if in_hand:
+        # Records the caller built from the triples it just wrote: only their quality values are read.
+        for start in range(0, len(graphs), BATCH):
+            chunk = [in_hand[g] for g in graphs[start : start + BATCH] if g in in_hand]
+            add_quality(store, chunk)
+            for record in chunk:
+                if record.id and record.iri:
+                    writer.add_document(to_document(record))
+                    added += 1
+        graphs = [g for g in graphs if g not in in_hand]
     for records in iter_records(store, graphs, scratch):
         for record in records:
             writer.add_document(to_document(record))
@@ -142,13 +157,24 @@ def prepare_index(settings: Settings, store: GraphStore, *, create: bool = True)
 
 
 def update_index(
-    settings: Settings, store: GraphStore, changed: Iterable[str], removed: Iterable[str], *, wait: float = 30.0
+    settings: Settings,
+    store: GraphStore,
+    changed: Iterable[str],
+    removed: Iterable[str],
+    *,
+    wait: float = 30.0,
+    records: dict[str, IndexRecord] | None = None,
 ) -> int:
     """Re-index `changed` record graphs and drop `removed` ones (IRIs), in one commit; idempotent.
 
     Returns how many documents were (re)written. A missing or outdated index is rebuilt instead. The writer
     lock is waited for up to `wait` seconds (another writer of a remote store may hold it), then `IndexBusy`.
+    `records` (by graph) are index records of changed graphs the caller already has (a harvest builds them from
+    the triples it wrote), so they are not read back; only an embedded store's, whose stored literal forms
+    `records_from_triples` reproduces exactly (a remote store may render typed literals its own way).
     """
+    if not isinstance(store, OxigraphStore):
+        records = None
     generation = current_generation(settings)
     if generation is None:
         return rebuild_index(settings, store)
@@ -166,7 +192,7 @@ def update_index(
         writer = _writer(index, wait)
         for graph in (*changed, *gone):
             writer.delete_documents_by_term("graph", graph)
-        added = _add(writer, store, changed, settings.index_path, None)
+        added = _add(writer, store, changed, settings.index_path, None, records)
         writer.commit()
         writer.wait_merging_threads()
     if _compact(*_deleted_documents(generation)):

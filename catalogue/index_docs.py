@@ -32,7 +32,7 @@ from catalogue.index_schema import (
 )
 from catalogue.store import GraphStore
 from quality.terms import FQ
-from vocabularies.namespaces import DCAT, DCT, FEDCAT, FOAF, RDFS, SKOS, Namespace
+from vocabularies.namespaces import DCAT, DCT, FEDCAT, FOAF, RDF, RDFS, SKOS, XSD, Namespace
 
 DPV = Namespace("https://w3id.org/dpv#")
 UNTAGGED = ""  # the language key of literals without a language tag
@@ -109,7 +109,7 @@ def pick(values: dict[str, V], prefs: Iterable[str] = ()) -> tuple[str, V] | Non
     return (min(values), values[min(values)]) if values else None
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexRecord:
     """The values of one record that the index needs, gathered from its graph."""
 
@@ -151,14 +151,14 @@ class IndexRecord:
         elif code == "modified":
             self.modified = max(self.modified, text)
         elif code == "issued":
-            self.issued = self.issued or text
+            self.issued = min(self.issued, text) if self.issued else text
         elif code == "publisher":
             if text not in self.publishers:
                 self.publishers.append(text)
         elif code == "publisher_name" and about is not None and lang is not None:
-            self.publisher_names[about].setdefault(lang, text)
+            _keep_least(self.publisher_names[about], lang, text)
         elif code == "protection_label" and about is not None and lang is not None:
-            self.protection[about].setdefault(lang, text)
+            _keep_least(self.protection[about], lang, text)
         elif code == "protection":
             self.protection.setdefault(text, {})
         elif code == "hosted":
@@ -166,15 +166,25 @@ class IndexRecord:
         elif code == "band":
             self.quality_band = text
 
+    def first_publisher(self) -> str:
+        """The publisher shown: the least IRI, so a record with several shows the same one however it is read."""
+        return min(self.publishers) if self.publishers else ""
+
     def publisher_key(self) -> str:
         """The publisher facet value: its IRI, or its name when the IRI is a per-record skolem IRI."""
         if not self.publishers:
             return ""
-        iri = self.publishers[0]
+        iri = self.first_publisher()
         if SKOLEM in iri:
             best = pick(self.publisher_names.get(iri, {}))
             return best[1] if best else ""
         return iri
+
+
+def _keep_least(labels: dict[str, str], lang: str, text: str) -> None:
+    # Several names in one language: keep the least, so the choice does not depend on the order rows arrive in.
+    old = labels.get(lang)
+    labels[lang] = text if old is None else min(old, text)
 
 
 _TEXT = {"title": "titles", "description": "descriptions", "keyword": "keywords"}
@@ -198,6 +208,110 @@ def fetch_records(store: GraphStore, graphs: list[str]) -> list[IndexRecord]:
         about = row.get("x")
         records[int(row["n"].value)].take(row["k"].value, row["v"], about.value if about is not None else None)
     return [r for r in records if r.id and r.iri]
+
+
+# BATCH_QUERY's tables by predicate, for building the same rows from triples in hand.
+_GRAPH_CODES = {p: code for code, p in _ON_GRAPH.items()}
+_DATASET_CODES = {p: code for code, p in _ON_DATASET.items()}
+_DISTRIBUTION_CODES = {p: code for code, p in _ON_DISTRIBUTION.items()}
+_TOPIC, _NAME = FOAF.primaryTopic, FOAF.name
+_LABELS = {SKOS.prefLabel, RDFS.label}
+_LINKS = {DCAT.distribution: "distribution", DCT.publisher: "publisher", DPV.hasData: "protection"}
+_WANTED = {*_GRAPH_CODES, *_DATASET_CODES, *_DISTRIBUTION_CODES, *_LINKS, _NAME, *_LABELS}
+_PLAIN = frozenset((XSD.string.value, RDF.langString.value))
+Row = tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal, str | None]
+
+
+def records_from_triples(graphs: Iterable[tuple[str, list[ox.Triple]]]) -> list[IndexRecord]:
+    """Index records built from record graphs' triples in hand (content and markers), without a store read.
+
+    The same values `fetch_records` reads with BATCH_QUERY from the stored graphs, typed literals in the lexical
+    form Oxigraph stores them in (its canonical one: "1.50"^^xsd:decimal reads back as "1.5"). Quality values
+    are not in a record graph: `add_quality` fills them. Records without a provenance marker are kept (with an
+    empty id), as the caller may need to tell them apart.
+    """
+    records: list[IndexRecord] = []
+    rows: list[list[Row]] = []
+    typed: dict[ox.Literal, ox.Literal] = {}
+    for graph, triples in graphs:
+        found = _rows(graph, triples)
+        for _, value, _ in found:
+            if isinstance(value, ox.Literal) and value.datatype.value not in _PLAIN:
+                typed[value] = value
+        records.append(IndexRecord(graph))
+        rows.append(found)
+    canonical = _canonical(list(typed))
+    for record, found in zip(records, rows, strict=True):
+        for code, value, about in found:
+            record.take(code, canonical.get(value, value) if isinstance(value, ox.Literal) else value, about)
+    return records
+
+
+def _rows(graph: str, triples: list[ox.Triple]) -> list[Row]:
+    """The (code, value, about) rows BATCH_QUERY would give for one record graph holding `triples`."""
+    by_subject: dict[object, list[tuple[ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]]] = {}
+    for t in triples:
+        p = t.predicate
+        if p in _WANTED:  # most of a record's triples are of no interest to the index: skip them early
+            by_subject.setdefault(t.subject, []).append((p, t.object))  # type: ignore[arg-type]
+    found: list[Row] = []
+    datasets = []
+    for p, v in by_subject.get(ox.NamedNode(graph), ()):
+        code = _GRAPH_CODES.get(p)
+        if code is not None:
+            found.append((code, v, None))
+        if p == _TOPIC:
+            datasets.append(v)
+    for d in datasets:
+        for p, v in by_subject.get(d, ()):
+            code = _DATASET_CODES.get(p)
+            if code is not None:
+                found.append((code, v, None))
+            link = _LINKS.get(p)
+            if link is None or v not in by_subject:
+                continue
+            if link == "distribution":
+                for p2, v2 in by_subject[v]:
+                    code = _DISTRIBUTION_CODES.get(p2)
+                    if code is not None:
+                        found.append((code, v2, None))
+            elif link == "publisher":
+                found += [("publisher_name", v2, v.value) for p2, v2 in by_subject[v] if p2 == _NAME]
+            else:
+                found += [("protection_label", v2, v.value) for p2, v2 in by_subject[v] if p2 in _LABELS]
+    return found
+
+
+def _canonical(literals: list[ox.Literal]) -> dict[ox.Literal, ox.Literal]:
+    """Each typed literal as Oxigraph stores it (a round trip through an in-memory store, so it is exact)."""
+    if not literals:
+        return {}
+    store = ox.Store()
+    p = ox.NamedNode("urn:fedcat:value")
+    store.extend(ox.Quad(ox.NamedNode(f"urn:fedcat:{i}"), p, v) for i, v in enumerate(literals))
+    out: dict[ox.Literal, ox.Literal] = {}
+    for q in store.quads_for_pattern(None, p, None, None):
+        subject, value = q.subject, q.object
+        if isinstance(subject, ox.NamedNode) and isinstance(value, ox.Literal):
+            out[literals[int(subject.value[11:])]] = value
+    return out
+
+
+QUALITY_ANY_QUERY = f"SELECT ?q WHERE {{ GRAPH ?q {{ ?q {FQ.ofRecord} ?r }} }} LIMIT 1"
+QUALITY_QUERY = f"""
+SELECT ?n ?k ?v WHERE {{
+  VALUES (?g ?n) {{ $GRAPHS$ }}
+  GRAPH ?q {{ ?q {FQ.ofRecord} ?g . {_branches("?y", _ON_QUALITY)} }}
+}}"""
+
+
+def add_quality(store: GraphStore, records: list[IndexRecord]) -> None:
+    """Fill the quality values (hosted data, MQA band) of `records` from their quality graphs in `store`."""
+    if not records or not store.select(QUALITY_ANY_QUERY):  # none at all: a first harvest
+        return
+    pairs = " ".join(f"(<{r.graph}> {n})" for n, r in enumerate(records))
+    for row in store.select(QUALITY_QUERY.replace("$GRAPHS$", pairs, 1)):
+        records[int(row["n"].value)].take(row["k"].value, row["v"], None)
 
 
 def record_graphs(store: GraphStore) -> list[str]:
@@ -232,7 +346,7 @@ def _fold(text: str) -> str:
 def payload(record: IndexRecord) -> dict[str, object]:
     """What a hit shows, in every language the record has (the search picks one per request)."""
     modified = record.modified or record.issued or record.last_changed
-    publisher = record.publishers[0] if record.publishers else ""
+    publisher = record.first_publisher()
     return {
         "id": record.id,
         "iri": record.iri,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +57,21 @@ def harvest_all(
     resolver: Resolver = system_resolver,
 ) -> HarvestReport:
     """Harvest `sources` one after another (one writer per store), then link duplicates and save the report."""
+    try:
+        return _harvest_all(settings, store, sources, full, on_progress, transport, resolver)
+    finally:
+        gc.unfreeze()  # the runs freeze what they keep to the end (harvesters/run.py _Writer)
+
+
+def _harvest_all(
+    settings: Settings,
+    store: GraphStore,
+    sources: list[SourceConfig],
+    full: bool,
+    on_progress: Callable[[str, int, int | None], None] | None,
+    transport: httpx.BaseTransport | None,
+    resolver: Resolver,
+) -> HarvestReport:
     report = HarvestReport(started=now_iso())
     prepare_index(settings, store)  # rebuilds a missing or outdated index; marks it pending until updated
     for source in sources:
@@ -78,7 +94,9 @@ def harvest_all(
     report.duplicates = find_duplicates(store)
     write_duplicates(store, settings.base, report.duplicates)
     changed = [graph for run in report.runs for graph in run.changed]
-    update_index(settings, store, changed, [graph for run in report.runs for graph in run.withdrawn])
+    records = {graph: record for run in report.runs for graph, record in run.records.items()}
+    gc.freeze()  # kept until indexed: no garbage collection need traverse them again
+    update_index(settings, store, changed, [graph for run in report.runs for graph in run.withdrawn], records=records)
     publish(settings, store)
     settings.reports_path.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -64,13 +64,15 @@ def guess_format(content: bytes, content_type: str | None, url: str) -> ox.RdfFo
 
 
 def parse_rdf(content: bytes, fmt: ox.RdfFormat, base_iri: str | None = None) -> list[ox.Triple]:
-    """All triples of the document (named graphs flattened); refuses hostile constructs first."""
+    """The distinct triples of the document (named graphs flattened); refuses hostile constructs first."""
     if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(content[:65536]):
         # Oxigraph expands internal entities, so a DOCTYPE can be a billion-laughs bomb.
         raise HostileInput("XML with a DOCTYPE or entity declaration is refused")
     try:
         quads = ox.parse(content, format=fmt, base_iri=base_iri, rename_blank_nodes=True)
-        return [q.triple for q in quads]
+        # A graph is a set: a page that repeats a shared node's description (a publisher per dataset) would
+        # otherwise hand every record that reaches the node all its copies.
+        return list(dict.fromkeys(q.triple for q in quads))
     except SyntaxError as exc:
         message = str(exc)
         if "LoadDocumentCallback" in message or "remote context" in message.lower():

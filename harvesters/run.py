@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 import traceback
 import uuid
@@ -17,6 +18,7 @@ import pyoxigraph as ox
 from catalogue import registry
 from catalogue.config import Settings, SourceConfig
 from catalogue.errors import EmptyGather, FedcatError
+from catalogue.index_docs import IndexRecord, records_from_triples
 from catalogue.records import (
     STORED_RECORDS_QUERY,
     Record,
@@ -66,6 +68,8 @@ class SourceRun:
     # Record graphs this run wrote or dropped: what the search index must update (not in the JSON report).
     changed: list[str] = field(default_factory=list, repr=False)
     withdrawn: list[str] = field(default_factory=list, repr=False)
+    # Index records of the changed graphs, built from the triples written, so indexing need not read them back.
+    records: dict[str, IndexRecord] = field(default_factory=dict, repr=False)
 
     @property
     def succeeded(self) -> bool:
@@ -74,7 +78,7 @@ class SourceRun:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for the run report."""
-        data = {k: v for k, v in self.__dict__.items() if k not in ("problems", "changed", "withdrawn")}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("problems", "changed", "withdrawn", "records")}
         data["problems"] = [p.to_dict() for p in self.problems]
         return data
 
@@ -88,20 +92,23 @@ class _Writer:
     drops and rewrites (a bulk load ingests its files in one RocksDB call, so markers are not cut in half).
     """
 
-    def __init__(self, store: GraphStore, batch_size: int) -> None:
+    def __init__(self, store: GraphStore, batch_size: int, records: dict[str, IndexRecord]) -> None:
         self.store = store
         self.batch_size = batch_size
         self.drop: list[str] = []
         self.content: list[str] = []
         self.markers: list[str] = []
+        self.triples: list[tuple[str, list[ox.Triple]]] = []
+        self.records = records
         self._pending: Future[None] | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fedcat-writer")
 
-    def add(self, graph: str, content: str, markers: list[ox.Triple], replace: bool) -> None:
+    def add(self, graph: str, content: str, triples: list[ox.Triple], markers: list[ox.Triple], replace: bool) -> None:
         if replace:
             self.drop.append(graph)
         self.content.append(content)
         self.markers.append(nquads(markers, graph))
+        self.triples.append((graph, triples + markers))
         if len(self.content) >= self.batch_size:
             self._submit()
 
@@ -109,7 +116,12 @@ class _Writer:
         if not self.content:
             return
         batch = (self.drop, "".join(self.content).encode(), "".join(self.markers).encode())
-        self.drop, self.content, self.markers = [], [], []
+        for record in records_from_triples(self.triples):
+            self.records[record.graph] = record
+        self.drop, self.content, self.markers, self.triples = [], [], [], []
+        # What a run keeps until its end (stored records, index records) would otherwise be traversed by
+        # every full garbage collection, about a third of the mapping time; `harvest_all` unfreezes it.
+        gc.freeze()
         self.wait()  # one batch in flight at a time keeps writes in order and memory bounded
         self._pending = self._pool.submit(self._write, *batch)
 
@@ -177,7 +189,7 @@ def harvest_source(
     stored = stored_records(store, source.name)
     ctx.known = set(stored)
     _drop_half_written(store, base, source.name, {s.graph for s in stored.values()})
-    writer = _Writer(store, settings.harvest.batch_size)
+    writer = _Writer(store, settings.harvest.batch_size, run.records)
     seen: set[str] = set()
     harvester: Any = None
     try:
@@ -268,6 +280,9 @@ def _take(
     record.triples = fix_profile(normalise_record(skolemize(record.triples, prefix)), prefix)
     record.restricted = record.restricted or source.visibility == "restricted"
     lines = [str(t) for t in record.triples]
+    unique = list(dict.fromkeys(lines))
+    if len(unique) < len(lines):  # a graph holds each triple once; the hash and the index see it so too
+        lines, record.triples = unique, list(dict.fromkeys(record.triples))
     chash = lines_hash(lines) + ("r" if record.restricted else "")
     old = stored.get(record.key)
     if old is not None and old.content_hash == chash:
@@ -284,7 +299,7 @@ def _take(
         changed_at=changed,
         run=run.run,
     )
-    writer.add(graph, lines_to_nquads(lines, graph), markers, replace=old is not None)
+    writer.add(graph, lines_to_nquads(lines, graph), record.triples, markers, replace=old is not None)
     run.changed.append(graph)
     run.counts["updated" if old else "new"] += 1
 
