@@ -396,9 +396,10 @@ def to_document(record: IndexRecord) -> tantivy.Document:
     for names in record.publisher_names.values():
         for name in set(names.values()):
             doc.add_text("publisher_text", name)
+    publisher = record.publisher_key()
     facet_values: dict[str, Iterable[str]] = {
         "theme": record.themes,
-        "publisher": [record.publisher_key()] if record.publisher_key() else [],
+        "publisher": [publisher] if publisher else [],
         "format": record.formats,
         "licence": record.licences,
         "access_rights": record.access_rights,
@@ -415,10 +416,13 @@ def to_document(record: IndexRecord) -> tantivy.Document:
                 doc.add_text(GROUP_FIELD, name + GROUP_SEP + value)
     titles = _first_per_lang(record.titles)
     keywords = {lang: sorted(set(words)) for lang, words in record.keywords.items()}
+    folded: dict[str, str] = {}  # most records show one title in every language: fold it once
     for lang in LANGS:
         shown = pick(keywords, (lang,))
         for word in shown[1] if shown else ():
             doc.add_text(keyword_field(lang), word)
         title = pick(titles, (lang,))
-        doc.add_text(sort_title_field(lang), (_fold(title[1]) if title else "") + "\x1f" + record.id)
+        if title and title[1] not in folded:
+            folded[title[1]] = _fold(title[1])
+        doc.add_text(sort_title_field(lang), (folded[title[1]] if title else "") + "\x1f" + record.id)
     return doc

@@ -69,32 +69,33 @@ def lines_to_nquads(lines: list[str], graph: str) -> str:
 def skolemize(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
     """Replace blank nodes by IRIs under `prefix`, named by their content, so equal records hash equal."""
     blank = ox.BlankNode
-    touching = [t for t in triples if type(t.subject) is blank or type(t.object) is blank]
+    # (position, subject, predicate, object) of each triple with a blank node; positions, not the triples
+    # themselves, key everything below, as hashing a triple costs more than the rest of the work on it.
+    touching = []
+    for i, t in enumerate(triples):
+        s, o = t.subject, t.object
+        if type(s) is blank or type(o) is blank:
+            touching.append((i, s, t.predicate, o))
     if not touching:
         return triples
-    out_edges: dict[ox.BlankNode, list[ox.Triple]] = defaultdict(list)
-    in_edges: dict[ox.BlankNode, list[ox.Triple]] = defaultdict(list)
-    for t in touching:
-        if isinstance(t.subject, ox.BlankNode):
-            out_edges[t.subject].append(t)
-        if isinstance(t.object, ox.BlankNode):
-            in_edges[t.object].append(t)
+    out_edges: dict[ox.BlankNode, list[tuple[str, ox.BlankNode | None, str]]] = defaultdict(list)
+    in_edges: dict[ox.BlankNode, list[tuple[str, ox.BlankNode | None, str]]] = defaultdict(list)
+    for _, s, p, o in touching:
+        pt = str(p)
+        s_blank, o_blank = type(s) is blank, type(o) is blank
+        if s_blank:
+            out_edges[s].append((pt, o if o_blank else None, "" if o_blank else str(o)))  # type: ignore[index, arg-type]
+        if o_blank:
+            in_edges[o].append((pt, s if s_blank else None, "" if s_blank else str(s)))  # type: ignore[index, arg-type]
     bnodes = set(out_edges) | set(in_edges)
     # Signature refinement (as in canonical labelling): a node's label depends on its own
     # triples and, after each round, on its neighbours' labels.
     labels = {b: "" for b in bnodes}
-    text = {t: (str(t.predicate), str(t.subject), str(t.object)) for t in touching}
     for _ in range(2):
         new: dict[ox.BlankNode, str] = {}
         for b in bnodes:
-            parts = [
-                f">{text[t][0]}|{labels[t.object] if isinstance(t.object, ox.BlankNode) else text[t][2]}"
-                for t in out_edges[b]
-            ]
-            parts += [
-                f"<{text[t][0]}|{labels[t.subject] if isinstance(t.subject, ox.BlankNode) else text[t][1]}"
-                for t in in_edges[b]
-            ]
+            parts = [f">{pt}|{labels[n] if n is not None else text}" for pt, n, text in out_edges.get(b, ())]
+            parts += [f"<{pt}|{labels[n] if n is not None else text}" for pt, n, text in in_edges.get(b, ())]
             new[b] = _digest(*sorted(parts), size=16)
         labels = new
     taken: dict[str, int] = {}
@@ -103,12 +104,10 @@ def skolemize(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
         n = taken.get(labels[b], 0)
         taken[labels[b]] = n + 1
         names[b] = ox.NamedNode(f"{prefix}{labels[b]}" + (f"-{n}" if n else ""))
-
-    def swap(term: Term) -> Term:
-        return names[term] if isinstance(term, ox.BlankNode) else term
-
-    renamed = {t: ox.Triple(swap(t.subject), t.predicate, swap(t.object)) for t in touching}  # type: ignore[arg-type]
-    return [renamed.get(t, t) for t in triples]
+    out = list(triples)
+    for i, s, p, o in touching:
+        out[i] = ox.Triple(names.get(s, s), p, names.get(o, o))  # type: ignore[arg-type]
+    return out
 
 
 def genid_prefix(graph: str) -> str:
