@@ -2,7 +2,8 @@
 DuckDB alone computing the same statistics in SQL; and the throughput of metadata scoring and SHACL.
 
 Run: `python benchmarks/quality.py --size full` (1,000,000 rows x 20 columns, 100,000 records) or
-`--size smoke` (CI). Each data measurement runs in a fresh process (wall time and peak RSS from wait4),
+`--size smoke` (CI); `--only metadata` or `--only data` runs one part, `--records N` overrides the record count.
+Each data measurement runs in a fresh process (wall time and peak RSS from wait4),
 fedcat and the floor interleaved twice; the best of each is reported.
 """
 
@@ -222,6 +223,8 @@ def metadata(records: int, shacl_records: int, work: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", choices=sorted(SIZES), default="smoke")
+    parser.add_argument("--only", choices=("data", "metadata"), help="run only the data or the metadata part")
+    parser.add_argument("--records", type=int, help="records to score (default: the size's count)")
     parser.add_argument("--worker", choices=("floor", "fedcat"), help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -230,56 +233,69 @@ def main() -> None:
         print(json.dumps(found))
         return
     rows, records, shacl_records = SIZES[args.size]
+    records = args.records or records
     console = Console()
     with tempfile.TemporaryDirectory(prefix="fedcat-quality-bench-") as tmp:
         work = Path(tmp)
-        data = work / "wide.parquet"
-        write_data(data, rows)
-        console.print(f"{rows:,} rows x 20 columns, {data.stat().st_size / 1e6:.1f} MB Parquet")
-        runs: dict[str, list[tuple[float, float, dict[str, Any]]]] = {"floor": [], "fedcat": []}
-        for _ in range(2):
-            for name in ("floor", "fedcat"):
-                runs[name].append(run_measured(["--worker", name, str(data)]))
-        floor, fedcat = (min(runs[n], key=lambda r: r[0]) for n in ("floor", "fedcat"))
-        table = Table(title=f"profile + validate {rows:,} rows (best of 2, fresh processes)")
-        for column in ("", "wall s", "peak RSS MB", "profile s", "validate s", "x floor"):
-            table.add_column(column, justify="right" if column else "left")
-        table.add_row(
-            "DuckDB SQL (floor)",
-            f"{floor[0]:.2f}",
-            f"{floor[1]:.0f}",
-            f"{floor[2]['profile']:.2f}",
-            f"{floor[2]['validate']:.2f}",
-            "1.0",
-        )
-        table.add_row(
-            "fedcat (DuckDB + GX 1.x)",
-            f"{fedcat[0]:.2f}",
-            f"{fedcat[1]:.0f}",
-            f"{fedcat[2]['profile']:.2f}",
-            f"{fedcat[2]['validate']:.2f}",
-            f"{fedcat[0] / floor[0]:.1f}",
-        )
-        console.print(table)
-        console.print(
-            f"fedcat: {fedcat[2]['expectations']} expectations ({fedcat[2]['passed']} met), "
-            f"{fedcat[2]['triples']} DQV triples; start-up and imports {fedcat[2]['startup']:.2f} s "
-            f"(GX itself is imported on a thread, overlapping DuckDB)"
-        )
-        meta = metadata(records, shacl_records, work)
-        table = Table(title="metadata quality")
-        for column in ("", "records", "seconds", "records/s", "records/CPU s"):
-            table.add_column(column, justify="right" if column else "left")
-        for label, wall, cpu, run in meta["passes"]:
-            n = meta["records"]
-            table.add_row(f"MQA: {label}", f"{n:,}", f"{wall:.2f}", f"{n / wall:,.0f}", f"{n / cpu:,.0f}")
-            console.print(f"{label}: {run.seconds}; {run.written} written, {run.unchanged} unchanged")
-        for name, (n, seconds) in meta["shacl"].items():
-            table.add_row(f"SHACL {name} (1 process)", f"{n:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}", "")
-        n, seconds = meta["shacl_parallel"]
-        table.add_row("SHACL dcat-ap (2 processes)", f"{n:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}", "")
-        console.print(table)
-        console.print(f"bands: {meta['bands']}")
+        if args.only != "metadata":
+            data_part(console, work, rows)
+        if args.only != "data":
+            metadata_part(console, work, records, shacl_records)
+
+
+def data_part(console: Console, work: Path, rows: int) -> None:
+    """Profile + validate `rows` rows with fedcat and with the DuckDB floor, in fresh processes."""
+    data = work / "wide.parquet"
+    write_data(data, rows)
+    console.print(f"{rows:,} rows x 20 columns, {data.stat().st_size / 1e6:.1f} MB Parquet")
+    runs: dict[str, list[tuple[float, float, dict[str, Any]]]] = {"floor": [], "fedcat": []}
+    for _ in range(2):
+        for name in ("floor", "fedcat"):
+            runs[name].append(run_measured(["--worker", name, str(data)]))
+    floor, fedcat = (min(runs[n], key=lambda r: r[0]) for n in ("floor", "fedcat"))
+    table = Table(title=f"profile + validate {rows:,} rows (best of 2, fresh processes)")
+    for column in ("", "wall s", "peak RSS MB", "profile s", "validate s", "x floor"):
+        table.add_column(column, justify="right" if column else "left")
+    table.add_row(
+        "DuckDB SQL (floor)",
+        f"{floor[0]:.2f}",
+        f"{floor[1]:.0f}",
+        f"{floor[2]['profile']:.2f}",
+        f"{floor[2]['validate']:.2f}",
+        "1.0",
+    )
+    table.add_row(
+        "fedcat (DuckDB + GX 1.x)",
+        f"{fedcat[0]:.2f}",
+        f"{fedcat[1]:.0f}",
+        f"{fedcat[2]['profile']:.2f}",
+        f"{fedcat[2]['validate']:.2f}",
+        f"{fedcat[0] / floor[0]:.1f}",
+    )
+    console.print(table)
+    console.print(
+        f"fedcat: {fedcat[2]['expectations']} expectations ({fedcat[2]['passed']} met), "
+        f"{fedcat[2]['triples']} DQV triples; start-up and imports {fedcat[2]['startup']:.2f} s "
+        f"(GX itself is imported on a thread, overlapping DuckDB)"
+    )
+
+
+def metadata_part(console: Console, work: Path, records: int, shacl_records: int) -> None:
+    """MQA scoring and SHACL throughput on `records` synthetic records."""
+    meta = metadata(records, shacl_records, work)
+    table = Table(title="metadata quality")
+    for column in ("", "records", "seconds", "records/s", "records/CPU s"):
+        table.add_column(column, justify="right" if column else "left")
+    for label, wall, cpu, run in meta["passes"]:
+        n = meta["records"]
+        table.add_row(f"MQA: {label}", f"{n:,}", f"{wall:.2f}", f"{n / wall:,.0f}", f"{n / cpu:,.0f}")
+        console.print(f"{label}: {run.seconds}; {run.written} written, {run.unchanged} unchanged")
+    for name, (n, seconds) in meta["shacl"].items():
+        table.add_row(f"SHACL {name} (1 process)", f"{n:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}", "")
+    n, seconds = meta["shacl_parallel"]
+    table.add_row("SHACL dcat-ap (2 processes)", f"{n:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}", "")
+    console.print(table)
+    console.print(f"bands: {meta['bands']}")
 
 
 if __name__ == "__main__":

@@ -86,8 +86,18 @@ def _iri(value: str) -> str:
     return f"<{value}>"
 
 
+_TYPED: dict[tuple[type, Any], str] = {}
+
+
 def _typed(value: Any) -> str:
-    return str(literal(value))
+    # Measurement values come from a small set (criterion and dimension points), so each is rendered once.
+    key = (type(value), value)
+    found = _TYPED.get(key)
+    if found is None:
+        found = str(literal(value))
+        if len(_TYPED) < 10_000:
+            _TYPED[key] = found
+    return found
 
 
 TYPE, COMPUTED_ON, MEASURES, VALUE, HAS = (
@@ -97,7 +107,24 @@ TYPE, COMPUTED_ON, MEASURES, VALUE, HAS = (
     _iri(DQV.value.value),
     _iri(DQV.hasQualityMeasurement.value),
 )
+VISIBILITY = _iri(FEDCAT.visibility.value)
 MEASUREMENT, COMMENT, CHECKED = _iri(DQV.QualityMeasurement.value), _iri(RDFS.comment.value), _iri(FQ.checked.value)
+QUALITY_GRAPH, OF_RECORD, BAND = _iri(FQ.QualityGraph.value), _iri(FQ.ofRecord.value), _iri(FEDCAT.qualityBand.value)
+ASSESSMENT, URLS_CHECKED, MQA = _iri(FQ.assessment.value), _iri(FQ.urlsChecked.value), _iri(FQ.mqaScore.value)
+DIMENSION_IRIS = {name: _iri(FQ[metric].value) for name, metric in DIMENSION_METRICS.items()}
+_METRICS: dict[str, str] = {}  # criterion id -> rendered metric IRI
+_LITERALS: dict[tuple[str, str | None], str] = {}  # (text, language) -> rendered literal
+
+
+def _text(value: str, language: str | None = None) -> str:
+    # Visibilities, bands and shortfall details repeat across records: render each once.
+    key = (value, language)
+    found = _LITERALS.get(key)
+    if found is None:
+        found = str(ox.Literal(value, language=language))
+        if len(_LITERALS) < 10_000:
+            _LITERALS[key] = found
+    return found
 
 
 def _measurement_lines(node: str, on: str, metric: str, value: Any, linked: bool, typed: bool = True) -> Lines:
@@ -121,39 +148,47 @@ def metadata_lines(
     """The metadata quality graph of one record, as N-Triples lines: MQA score, dimensions, shortfalls and
     SHACL reports, without the run's stamps (`stamp_lines`), so equal results give equal lines.
 
-    Written as text rather than through term objects: scoring 100k records spends most of its time here.
+    Written as text rather than through term objects, with every constant term rendered once: scoring 100k
+    records spends much of its time here.
     """
     g = metadata_quality_graph(settings.base, ref.dataset_id)
     graph, dataset = _iri(g), _iri(ref.dataset)
     # The graph IRI names the dataset id; source and publisher live in the record graph. Every line counts:
     # scoring 100k records writes millions of quads, and the store's write speed sets the pace.
     lines = [
-        f"{graph} {TYPE} {_iri(FQ.QualityGraph.value)}",
-        f"{graph} {_iri(FQ.ofRecord.value)} {_iri(ref.graph)}",
-        f'{graph} {_iri(FQ.assessment.value)} "metadata"',
-        f"{graph} {_iri(FEDCAT.visibility.value)} {ox.Literal(ref.visibility)}",
-        f"{dataset} {_iri(FEDCAT.qualityBand.value)} {ox.Literal(assessment.band)}",
+        f"{graph} {TYPE} {QUALITY_GRAPH}",
+        f"{graph} {OF_RECORD} {_iri(ref.graph)}",
+        f'{graph} {ASSESSMENT} "metadata"',
+        f"{graph} {VISIBILITY} {_text(ref.visibility)}",
+        f"{dataset} {BAND} {_text(assessment.band)}",
     ]
     if checked_urls:
-        lines.append(f"{graph} {_iri(FQ.urlsChecked.value)} {_typed(True)}")
-    lines += _measurement_lines(f"<{g}#mqa>", dataset, _iri(FQ.mqaScore.value), assessment.score, True)
+        lines.append(f"{graph} {URLS_CHECKED} {_typed(True)}")
+    lines += _measurement_lines(f"<{g}#mqa>", dataset, MQA, assessment.score, True)
     for name, points in assessment.dimensions.items():
-        metric = _iri(FQ[DIMENSION_METRICS[name]].value)
-        lines += _measurement_lines(f"<{g}#{name}>", dataset, metric, float(points), False)
+        lines += _measurement_lines(f"<{g}#{name}>", dataset, DIMENSION_IRIS[name], float(points), False)
     for r in assessment.results:
-        if r.lost <= 0 and r.checked:
+        if r.checked and r.lost <= 0:
             continue  # full marks: nothing to explain
-        node = f"<{g}#{r.criterion.id}>"
+        criterion = r.criterion
+        node = f"<{g}#{criterion.id}>"
+        metric = _METRICS.get(criterion.id)
+        if metric is None:
+            metric = _METRICS[criterion.id] = _iri(criterion.metric_iri.value)
         # Shortfalls state neither their type (dqv:isMeasurementOf implies it) nor a link from the dataset.
-        metric = _iri(r.criterion.metric_iri.value)
-        lines += _measurement_lines(node, dataset, metric, float(r.points), False, typed=False)
+        lines += (
+            f"{node} {COMPUTED_ON} {dataset}",
+            f"{node} {MEASURES} {metric}",
+            f"{node} {VALUE} {_typed(float(r.points))}",
+        )
         if r.detail:
-            lines.append(f"{node} {COMMENT} {ox.Literal(r.detail, language='en')}")
+            lines.append(f"{node} {COMMENT} {_text(r.detail, 'en')}")
         if not r.checked:
             lines.append(f"{node} {CHECKED} {_typed(False)}")
-    subject = ox.NamedNode(ref.dataset)
-    for name, report in sorted(reports.items()):
-        lines += lines_of(shacl_triples(g, subject, report, profiles[name]))
+    if reports:
+        subject = ox.NamedNode(ref.dataset)
+        for name, report in sorted(reports.items()):
+            lines += lines_of(shacl_triples(g, subject, report, profiles[name]))
     return lines
 
 
@@ -330,14 +365,22 @@ def sync_visibility(store: GraphStore) -> tuple[int, int]:
     records, copy a changed visibility. Returns (dropped, updated)."""
     rows = store.select(VISIBILITY_QUERY)
     gone = sorted({r["g"].value for r in rows if "theirs" not in r})
+    stated = {r["g"].value for r in rows if "mine" in r}
     changed = {
         r["g"].value: r["theirs"].value
         for r in rows
         if "theirs" in r and ("mine" not in r or r["mine"].value != r["theirs"].value)
     }
     store.drop_graphs(gone)
+    # A graph without a visibility yet only needs the one quad added; rewriting it whole (drop + reload) costs a
+    # thousand times more, and a harvest leaves one such graph per hosted or side graph it writes.
+    added = {g: v for g, v in changed.items() if g not in stated}
+    if added:
+        store.bulk_load("".join(f"<{g}> {VISIBILITY} {ox.Literal(v)} <{g}> .\n" for g, v in added.items()).encode())
     updates = []
     for g, visibility in changed.items():
+        if g in added:
+            continue
         node = ox.NamedNode(g)
         kept = [t for t in store.graph_triples(g) if not (t.subject == node and t.predicate == FEDCAT.visibility)]
         kept.append(ox.Triple(node, FEDCAT.visibility, ox.Literal(visibility)))

@@ -16,8 +16,7 @@ Kept free of heavy imports: the web process reads bands through `band_for`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any
+from functools import cache, cached_property
 
 import pyoxigraph as ox
 
@@ -206,7 +205,7 @@ class CriterionResult:
     detail: str | None = None  # what is missing, or what was assumed
     checked: bool = True
 
-    @property
+    @cached_property
     def lost(self) -> float:
         """Points not obtained."""
         return round(self.criterion.points - self.points, 2)
@@ -218,17 +217,18 @@ class Assessment:
 
     results: list[CriterionResult]
 
-    @property
+    # Cached: scoring asks each of these several times per record, and 100k records make that count.
+    @cached_property
     def score(self) -> int:
         """Total points (0..405), rounded."""
         return round(sum(r.points for r in self.results))
 
-    @property
+    @cached_property
     def band(self) -> str:
         """Excellent, Good, Sufficient or Bad."""
         return band(self.score)
 
-    @property
+    @cached_property
     def dimensions(self) -> dict[str, float]:
         """Points per dimension."""
         out = dict.fromkeys(DIMENSIONS, 0.0)
@@ -236,7 +236,7 @@ class Assessment:
             out[r.criterion.dimension] += r.points
         return {k: round(v, 1) for k, v in out.items()}
 
-    @property
+    @cached_property
     def missing(self) -> list[CriterionResult]:
         """Criteria not fully met, most points lost first."""
         return sorted((r for r in self.results if r.lost > 0), key=lambda r: (-r.lost, r.criterion.id))
@@ -257,29 +257,35 @@ def _concepts(name: str) -> frozenset[str]:
     return vocabulary(name).concepts
 
 
-def _code(iri: str, namespace: object) -> str | None:
-    prefix = str(namespace)
-    return iri[len(prefix) :] if iri.startswith(prefix) else None
-
-
-def _share(facts: RecordFacts, criterion: Criterion, meets: Any, why: str, checked: bool = True) -> CriterionResult:
-    """Points in proportion to the distributions for which `meets(props)` holds."""
-    dists = facts.distributions
-    if not dists:
+def _shared(criterion: Criterion, good: int, total: int, why: str, checked: bool = True) -> CriterionResult:
+    """Points in proportion to the `good` of `total` distributions."""
+    if not total:
         return CriterionResult(criterion, 0.0, "the dataset has no distribution", checked)
-    good = sum(1 for props in dists.values() if meets(props))
-    points = criterion.points * good / len(dists)
-    if good == len(dists):
+    if good == total:
         return CriterionResult(criterion, float(criterion.points), None, checked)
-    return CriterionResult(
-        criterion, round(points, 2), f"{len(dists) - good} of {len(dists)} distributions {why}", checked
-    )
+    points = criterion.points * good / total
+    return CriterionResult(criterion, round(points, 2), f"{total - good} of {total} distributions {why}", checked)
 
 
-def _present(facts: RecordFacts, criterion: Criterion, predicate: ox.NamedNode) -> CriterionResult:
-    if facts.dataset.get(predicate.value):
+def _has(facts: RecordFacts, criterion: Criterion, predicate: str) -> CriterionResult:
+    if facts.dataset.get(predicate):
         return CriterionResult(criterion, float(criterion.points))
     return CriterionResult(criterion, 0.0, f"no {criterion.rdf_property} on the dataset")
+
+
+# Predicate IRIs as strings, made once: `assess` runs once per record, 100k times in a full scoring.
+_KEYWORD, _THEME, _SPATIAL, _TEMPORAL = DCAT.keyword.value, DCAT.theme.value, DCT.spatial.value, DCT.temporal.value
+_ACCESS, _DOWNLOAD, _FORMAT, _MEDIA = (
+    DCAT.accessURL.value,
+    DCAT.downloadURL.value,
+    DCT["format"].value,
+    DCAT.mediaType.value,
+)
+_LICENSE, _RIGHTS, _BYTES = DCT.license.value, DCT.rights.value, DCAT.byteSize.value
+_ACCESS_RIGHTS, _CONTACT, _PUBLISHER = DCT.accessRights.value, DCAT.contactPoint.value, DCT.publisher.value
+_ISSUED, _MODIFIED = DCT.issued.value, DCT.modified.value
+_UNCHECKED_NOTE = "not checked (run `fedcat quality score --check-urls`)"
+_NONE: list[str] = []
 
 
 def assess(
@@ -297,82 +303,76 @@ def assess(
     """
     file_types, licences, rights = _concepts("file-type"), _concepts("licence"), _concepts("access-right")
     iana = str(IANA_MEDIA_TYPE)
-    urls = [
-        u
-        for props in facts.distributions.values()
-        for k in (DCAT.accessURL, DCAT.downloadURL)
-        for u in props.get(k.value, [])
-    ]
-    checked = reachable is not None and all(u in reachable for u in urls)
+    eu_file_type = str(EU_FILE_TYPE)
+    dists = facts.distributions
+    checked = reachable is not None and all(
+        u in reachable for props in dists.values() for k in (_ACCESS, _DOWNLOAD) for u in props.get(k, _NONE)
+    )
 
     def reaches(urls: list[str]) -> bool:
         return bool(urls) and (reachable is None or any(reachable.get(u, True) for u in urls))
 
-    def code(props: dict[str, list[str]]) -> set[str]:
-        return {c for v in props.get(DCT["format"].value, []) if (c := _code(v, EU_FILE_TYPE)) is not None}
-
-    access, download = DCAT.accessURL.value, DCAT.downloadURL.value
-    unchecked_note = "not checked (run `fedcat quality score --check-urls`)"
+    # One pass over the distributions counts, per distribution-level criterion, those that meet it.
+    n_access = n_download = n_download_ok = n_format = n_media = n_vocab = n_open = n_machine = 0
+    n_licence = n_licence_vocab = n_rights = n_bytes = 0
+    for props in dists.values():
+        get = props.get
+        formats, media = get(_FORMAT, _NONE), get(_MEDIA, _NONE)
+        downloads, licence = get(_DOWNLOAD, _NONE), get(_LICENSE, _NONE)
+        n_access += reaches(get(_ACCESS, _NONE))
+        n_download += bool(downloads)
+        n_download_ok += reaches(downloads)
+        n_format += bool(formats)
+        n_media += bool(media)
+        n_vocab += any(v in file_types for v in formats) or any(v.startswith(iana) for v in media)
+        codes = {v[len(eu_file_type) :] for v in formats if v.startswith(eu_file_type)}
+        n_open += bool(codes & NON_PROPRIETARY)
+        n_machine += bool(codes & MACHINE_READABLE)
+        n_licence += bool(licence)
+        n_licence_vocab += any(v in licences for v in licence)
+        n_rights += bool(get(_RIGHTS))
+        n_bytes += bool(get(_BYTES))
+    total = len(dists)
     results = [
-        _present(facts, BY_ID["keywords"], DCAT.keyword),
-        _present(facts, BY_ID["categories"], DCAT.theme),
-        _present(facts, BY_ID["spatial"], DCT.spatial),
-        _present(facts, BY_ID["temporal"], DCT.temporal),
-        _share(
-            facts,
+        _has(facts, BY_ID["keywords"], _KEYWORD),
+        _has(facts, BY_ID["categories"], _THEME),
+        _has(facts, BY_ID["spatial"], _SPATIAL),
+        _has(facts, BY_ID["temporal"], _TEMPORAL),
+        _shared(
             BY_ID["access_url"],
-            lambda p: reaches(p.get(access, [])),
+            n_access,
+            total,
             "have no reachable access URL" if checked else "have no access URL",
             checked,
         ),
-        _share(facts, BY_ID["download_url"], lambda p: bool(p.get(download)), "have no download URL"),
-        _share(
-            facts,
+        _shared(BY_ID["download_url"], n_download, total, "have no download URL"),
+        _shared(
             BY_ID["download_url_reachable"],
-            lambda p: reaches(p.get(download, [])),
+            n_download_ok,
+            total,
             "have no reachable download URL" if checked else "have no download URL",
             checked,
         ),
-        _share(facts, BY_ID["format"], lambda p: bool(p.get(DCT["format"].value)), "have no dct:format"),
-        _share(facts, BY_ID["media_type"], lambda p: bool(p.get(DCAT.mediaType.value)), "have no dcat:mediaType"),
-        _share(
-            facts,
-            BY_ID["format_vocabulary"],
-            lambda p: (
-                any(v in file_types for v in p.get(DCT["format"].value, []))
-                or any(v.startswith(iana) for v in p.get(DCAT.mediaType.value, []))
-            ),
-            "use neither an EU file type nor an IANA media type",
-        ),
-        _share(
-            facts, BY_ID["non_proprietary"], lambda p: bool(code(p) & NON_PROPRIETARY), "use no non-proprietary format"
-        ),
-        _share(
-            facts,
-            BY_ID["machine_readable"],
-            lambda p: bool(code(p) & MACHINE_READABLE),
-            "use no machine-readable format",
-        ),
+        _shared(BY_ID["format"], n_format, total, "have no dct:format"),
+        _shared(BY_ID["media_type"], n_media, total, "have no dcat:mediaType"),
+        _shared(BY_ID["format_vocabulary"], n_vocab, total, "use neither an EU file type nor an IANA media type"),
+        _shared(BY_ID["non_proprietary"], n_open, total, "use no non-proprietary format"),
+        _shared(BY_ID["machine_readable"], n_machine, total, "use no machine-readable format"),
         _dcat_ap(dcat_ap),
-        _share(facts, BY_ID["licence"], lambda p: bool(p.get(DCT.license.value)), "have no dct:license"),
-        _share(
-            facts,
-            BY_ID["licence_vocabulary"],
-            lambda p: any(v in licences for v in p.get(DCT.license.value, [])),
-            "have no licence from the EU licence vocabulary",
-        ),
-        _present(facts, BY_ID["access_rights"], DCT.accessRights),
+        _shared(BY_ID["licence"], n_licence, total, "have no dct:license"),
+        _shared(BY_ID["licence_vocabulary"], n_licence_vocab, total, "have no licence from the EU licence vocabulary"),
+        _has(facts, BY_ID["access_rights"], _ACCESS_RIGHTS),
         _vocabulary(facts, BY_ID["access_rights_vocabulary"], DCT.accessRights, rights, "EU access-right"),
-        _present(facts, BY_ID["contact_point"], DCAT.contactPoint),
-        _present(facts, BY_ID["publisher"], DCT.publisher),
-        _share(facts, BY_ID["rights"], lambda p: bool(p.get(DCT.rights.value)), "have no dct:rights"),
-        _share(facts, BY_ID["byte_size"], lambda p: bool(p.get(DCAT.byteSize.value)), "have no dcat:byteSize"),
-        _present(facts, BY_ID["issued"], DCT.issued),
-        _present(facts, BY_ID["modified"], DCT.modified),
+        _has(facts, BY_ID["contact_point"], _CONTACT),
+        _has(facts, BY_ID["publisher"], _PUBLISHER),
+        _shared(BY_ID["rights"], n_rights, total, "have no dct:rights"),
+        _shared(BY_ID["byte_size"], n_bytes, total, "have no dcat:byteSize"),
+        _has(facts, BY_ID["issued"], _ISSUED),
+        _has(facts, BY_ID["modified"], _MODIFIED),
     ]
     if not checked:  # say what was assumed, without taking points for it
         results = [
-            CriterionResult(r.criterion, r.points, r.detail or unchecked_note, False)
+            CriterionResult(r.criterion, r.points, r.detail or _UNCHECKED_NOTE, False)
             if r.criterion.id in ("access_url", "download_url_reachable") and r.points > 0
             else r
             for r in results
