@@ -144,3 +144,36 @@ def test_a_changed_record_keeps_its_quality_values_in_the_index(home, tmp_path, 
     (hit,) = response.json()["items"]
     assert hit["id"] == dataset_id("odd", odd) and hit["title"] == "Tide gauges renamed"
     assert hit["quality_band"] == "Good" and hit["hosted"] is True
+
+
+def test_a_page_repeating_a_shared_node_gives_each_record_its_triples_once(home, tmp_path, cli):
+    """Turtle that repeats a publisher's description per dataset: every record graph holds each triple once,
+    and the run leaves nothing frozen out of the garbage collector."""
+    import gc
+
+    from catalogue.records import content_hash
+    from catalogue.records import record_graph as graph_of
+
+    body = HEAD + "".join(
+        f'<https://rep.example.lu/ds/{i}> a dcat:Dataset ; dct:title "Repeat {i}"@en ;'
+        f" dct:publisher <https://rep.example.lu/org> .\n"
+        f'<https://rep.example.lu/org> a foaf:Agent ; foaf:name "Shared office"@en .\n'
+        for i in range(3)
+    )
+    (tmp_path / "rep.ttl").write_text(body)
+    cli("sources", "add", "rep", "--kind", "dcat", "--url", (tmp_path / "rep.ttl").as_uri())
+    settings = load_settings(home)
+    store = open_store(settings)
+    try:
+        report = harvest_all(settings, store, settings.sources)
+        assert report.succeeded and report.runs[0].counts["new"] == 3
+        assert gc.get_freeze_count() == 0
+        graph = graph_of(settings.base, "rep", "https://rep.example.lu/ds/1")
+        triples = store.graph_triples(graph)
+        content = [t for t in triples if t.subject.value != graph]
+        (stored_hash,) = [t.object.value for t in triples if t.predicate.value.endswith("#contentHash")]
+        assert stored_hash == content_hash(content)  # the hash of the set, not of the page's repeated copies
+        again = harvest_all(settings, store, settings.sources)
+        assert again.runs[0].counts["unchanged"] == 3  # the hash of the set is stable
+    finally:
+        store.close()
