@@ -525,6 +525,11 @@ def test_a_worker_that_stops_answering_is_killed_and_replaced(demo_node: DemoNod
         worker = sb._projects["hung"].worker
         assert worker is not None and worker.pid is not None
         os.kill(worker.pid, signal.SIGSTOP)  # a worker deaf to everything: the backstop must kill it
+        stat = Path(f"/proc/{worker.pid}/stat")
+        deadline = time.monotonic() + 5
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "T":  # stopped for sure before the query is sent
+            assert time.monotonic() < deadline, "the worker did not stop"
+            time.sleep(0.01)
         try:
             with pytest.raises(QueryTimeout):
                 sb.query("hung", "SELECT 1", actor="a")
