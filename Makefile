@@ -31,7 +31,7 @@ sysdeps:
 	  fi
 
 demo-build: install ## Build the demo node in $(HOME_DIR): generate sources and data, harvest them
-	$(PY) -m demo build --home $(HOME_DIR)
+	$(PY) -m demo.build --home $(HOME_DIR) $(DEMO_ARGS)
 
 demo: demo-build ## Install, build the demo node, harvest it and serve it on http://$(HOST):$(PORT)
 	$(VENV)/bin/fedcat serve --home $(HOME_DIR) --host $(HOST) --port $(PORT)

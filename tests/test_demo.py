@@ -267,3 +267,21 @@ def test_cli_help_and_failure(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     failed = subprocess.run([sys.executable, "-m", "demo", str(blocker)], cwd=ROOT, capture_output=True, text=True)
     assert failed.returncode != 0 and "error" in failed.stderr
+
+
+def test_the_readme_demo_command_builds_a_node(tmp_path: Path) -> None:
+    """`make demo` is one of the two commands: its build step must run as written in the Makefile."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    home = tmp_path / "node"
+    done = subprocess.run(
+        ["make", "-C", str(root), "demo-build", f"HOME_DIR={home}", "DEMO_ARGS=--datasets 12 --partner-datasets 4"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    reports = list((home / "runs").glob("harvest-*.json"))
+    assert reports and json.loads(reports[0].read_text())["runs"]
+    assert (home / "fedcat.toml").is_file()
