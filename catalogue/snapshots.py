@@ -21,7 +21,6 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from catalogue.config import Settings
-from catalogue.records import source_graph
 from catalogue.store import GraphStore, OxigraphStore, Row, open_store
 
 SOURCE_NAME = "https://w3id.org/fedcat/ns#sourceName"
@@ -50,9 +49,8 @@ def publish(settings: Settings, store: GraphStore) -> Path | None:
         restricted = [r["g"].value for r in public.select(RESTRICTED_GRAPHS)]
         # A restricted source's own description and run counts would tell how many records it hides.
         hidden = [s.name for s in settings.sources if s.visibility == "restricted"]
-        restricted += [source_graph(settings.base, name) for name in hidden]
         if hidden:
-            # Also under an earlier base URL: found by the source's name, not by the graph IRI of today's base.
+            # Found by the source's name, not by today's base URL: graphs harvested under an earlier base too.
             names = " ".join(str(ox.Literal(name)) for name in hidden)
             query = f"SELECT DISTINCT ?g WHERE {{ VALUES ?n {{ {names} }} GRAPH ?g {{ ?s <{SOURCE_NAME}> ?n }} }}"
             restricted += [r["g"].value for r in public.select(query)]
