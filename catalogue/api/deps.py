@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from catalogue.config import Settings
+from catalogue.index import SearchIndex, open_index
 from catalogue.store import GraphStore
 
 
@@ -18,5 +20,19 @@ def _store(request: Request) -> GraphStore:
     return request.app.state.store
 
 
+_index_lock = threading.Lock()
+
+
+def search_index(request: Request) -> SearchIndex:
+    """The app's one search index, opened on first use: a node serves its pages before its first index exists."""
+    state = request.app.state
+    with _index_lock:
+        index = getattr(state, "search_index", None)
+        if index is None:
+            index = state.search_index = open_index(state.settings, getattr(state, "search_cache_size", 512))
+    return index
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[GraphStore, Depends(_store)]
+SearchIndexDep = Annotated[SearchIndex, Depends(search_index)]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from catalogue.index import SearchIndex, open_index
+from catalogue.api.deps import search_index
 from catalogue.index_schema import FACETS
 from catalogue.search import (
     MAX_PAGE_SIZE,
@@ -22,19 +21,8 @@ from catalogue.search import (
 
 router = APIRouter(tags=["search"])
 PARAMS = {"q", "lang", "sort", "page", "page_size", "facets"}
-_lock = threading.Lock()
 
 Facet = Annotated[list[str], Query(description="Facet filter; repeat for OR within the facet.")]
-
-
-def _index(request: Request) -> SearchIndex:
-    # Opened on first use, not at start-up: a node serves its pages before its first index exists.
-    state = request.app.state
-    with _lock:
-        index = getattr(state, "search_index", None)
-        if index is None:
-            index = state.search_index = open_index(state.settings, getattr(state, "search_cache_size", 512))
-    return index
 
 
 @router.get(
@@ -80,6 +68,6 @@ def datasets(
         page_size=page_size,
         facets=facets,
     )
-    result = search(_index(request), query)
+    result = search(search_index(request), query)
     headers = {"Content-Language": result.lang, "Vary": "Accept-Language"}
     return JSONResponse(result.to_dict(), headers=headers)
