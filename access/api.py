@@ -24,7 +24,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from access import audit, workflow
+from access import actors, audit, decisions, inputs, request_views, workflow
 from access.accounts import SCOPES
 from access.credentials import verify_password
 from access.deps import Applicant, Auditor, CurrentUser, Reviewer, Steward, runtime_of, unit
@@ -324,89 +324,89 @@ async def me(principal: CurrentUser) -> dict[str, Any]:
 
 
 @router.post("/api/projects", status_code=201, summary="Create a project")
-def create_project(request: Request, body: workflow.ProjectIn, principal: Applicant) -> dict[str, Any]:
+def create_project(request: Request, body: inputs.ProjectIn, principal: Applicant) -> dict[str, Any]:
     """A project with its members (user names); the creator is a member and, by default, its PI."""
     with unit(request, principal) as (ctx, actor):
-        return workflow.project_view(ctx, workflow.create_project(ctx, actor, body))
+        return request_views.project_view(ctx, workflow.create_project(ctx, actor, body))
 
 
 @router.get("/api/projects", summary="My projects")
 def list_projects(request: Request, principal: Applicant) -> list[dict[str, Any]]:
     """The projects the caller belongs to."""
     with unit(request, principal) as (ctx, actor):
-        return [workflow.project_view(ctx, p) for p in workflow.list_projects(ctx, actor)]
+        return [request_views.project_view(ctx, p) for p in request_views.list_projects(ctx, actor)]
 
 
 @router.get("/api/projects/{project_id}", summary="One project")
 def get_project(request: Request, project_id: str, principal: Applicant) -> dict[str, Any]:
     """A project the caller belongs to (404 for any other)."""
     with unit(request, principal) as (ctx, actor):
-        return workflow.project_view(ctx, workflow.get_project(ctx, actor, project_id))
+        return request_views.project_view(ctx, actors.get_project(ctx, actor, project_id))
 
 
 # Access requests
 
 
 @router.post("/api/access-requests", status_code=201, summary="Create an access request (draft)")
-def create_request(request: Request, body: workflow.RequestIn, principal: Applicant) -> dict[str, Any]:
+def create_request(request: Request, body: inputs.RequestIn, principal: Applicant) -> dict[str, Any]:
     """A draft request of one of the caller's projects."""
     with unit(request, principal) as (ctx, actor):
-        return workflow.request_view(ctx, actor, workflow.create_request(ctx, actor, body))
+        return request_views.request_view(ctx, actor, workflow.create_request(ctx, actor, body))
 
 
 @router.get("/api/access-requests", summary="My access requests")
 def list_requests(request: Request, principal: Applicant) -> list[dict[str, Any]]:
     """The requests of the caller's projects, newest first."""
     with unit(request, principal) as (ctx, actor):
-        return [workflow.summary(ctx, r) for r in workflow.list_requests(ctx, actor)]
+        return [request_views.summary(ctx, r) for r in request_views.list_requests(ctx, actor)]
 
 
 @router.get("/api/access-requests/{request_id}", summary="One access request with its history")
 def get_request(request: Request, request_id: str, principal: Applicant) -> dict[str, Any]:
     """The request, its datasets and conditions check, decisions, entitlements and history."""
     with unit(request, principal) as (ctx, actor):
-        return workflow.request_view(ctx, actor, workflow.get_request(ctx, actor, request_id))
+        return request_views.request_view(ctx, actor, actors.get_request(ctx, actor, request_id))
 
 
 @router.patch("/api/access-requests/{request_id}", summary="Change a draft or returned request")
 def update_request(
-    request: Request, request_id: str, body: workflow.RequestUpdate, principal: Applicant
+    request: Request, request_id: str, body: inputs.RequestUpdate, principal: Applicant
 ) -> dict[str, Any]:
     """Edit a request before (re)submission."""
     with unit(request, principal) as (ctx, actor):
-        return workflow.request_view(ctx, actor, workflow.update_request(ctx, actor, request_id, body))
+        return request_views.request_view(ctx, actor, workflow.update_request(ctx, actor, request_id, body))
 
 
 @router.post("/api/access-requests/{request_id}/submit", summary="Submit a request to the stewards")
 def submit(request: Request, request_id: str, principal: Applicant) -> dict[str, Any]:
     """draft | returned -> submitted."""
     with unit(request, principal) as (ctx, actor):
-        return workflow.request_view(ctx, actor, workflow.submit(ctx, actor, request_id))
+        return request_views.request_view(ctx, actor, workflow.submit(ctx, actor, request_id))
 
 
 @router.post("/api/access-requests/{request_id}/withdraw", summary="Withdraw a request")
 def withdraw(
-    request: Request, request_id: str, principal: Applicant, body: workflow.ReasonIn | None = None
+    request: Request, request_id: str, principal: Applicant, body: inputs.ReasonIn | None = None
 ) -> dict[str, Any]:
     """The applicant side withdraws; active access ends."""
     with unit(request, principal) as (ctx, actor):
         reason = body.reason if body else None
-        return workflow.request_view(ctx, actor, workflow.withdraw(ctx, actor, request_id, reason))
+        return request_views.request_view(ctx, actor, workflow.withdraw(ctx, actor, request_id, reason))
 
 
 @router.post("/api/access-requests/{request_id}/decision", summary="Decide (stewards)")
-def decide(request: Request, request_id: str, body: workflow.DecisionIn, principal: Steward) -> dict[str, Any]:
+def decide(request: Request, request_id: str, body: inputs.DecisionIn, principal: Steward) -> dict[str, Any]:
     """Approve (optionally narrowed), reject or return the caller's publishers' datasets of a request."""
     with unit(request, principal) as (ctx, actor):
-        return workflow.request_view(ctx, actor, workflow.decide(ctx, actor, request_id, body))
+        return request_views.request_view(ctx, actor, decisions.decide(ctx, actor, request_id, body))
 
 
 @router.post("/api/access-requests/{request_id}/revoke", summary="Revoke access (stewards, admins)")
-def revoke(request: Request, request_id: str, body: workflow.ReasonIn, principal: Reviewer) -> dict[str, Any]:
+def revoke(request: Request, request_id: str, body: inputs.ReasonIn, principal: Reviewer) -> dict[str, Any]:
     """End active entitlements before their end date, with a reason."""
     with unit(request, principal) as (ctx, actor):
-        revoked = workflow.revoke(ctx, actor, request_id, body)
-        view, project_id = workflow.request_view(ctx, actor, revoked), revoked.project_id
+        revoked = decisions.revoke(ctx, actor, request_id, body)
+        view, project_id = request_views.request_view(ctx, actor, revoked), revoked.project_id
     # Committed: the project's views go now and its running query is interrupted, not at the next sweep.
     after_revocation(request.app, project_id)
     return view
@@ -416,7 +416,7 @@ def revoke(request: Request, request_id: str, body: workflow.ReasonIn, principal
 def steward_queue(request: Request, principal: Steward) -> dict[str, Any]:
     """Submitted requests waiting for the caller's decision, oldest first."""
     with unit(request, principal) as (ctx, actor):
-        return workflow.queue(ctx, actor)
+        return request_views.queue(ctx, actor)
 
 
 @router.get("/api/audit", summary="The audit log (admins: all; stewards: their publishers)")

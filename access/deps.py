@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from access import workflow
+from access import actors
 from access.datasets import lookup
 from access.errors import BearerError, Forbidden, InsufficientScope, MissingToken, TokenError
 from access.jwks import KeyFetchNeeded
@@ -85,18 +85,18 @@ Auditor = Annotated[Principal, Depends(scoped("audit:read", roles=("steward", "a
 
 
 @contextmanager
-def unit(request: Request, principal: Principal) -> Iterator[tuple[workflow.Context, workflow.Actor]]:
+def unit(request: Request, principal: Principal) -> Iterator[tuple[actors.Context, actors.Actor]]:
     """One transaction of workflow work on behalf of `principal`: committed when the block ends."""
     runtime = runtime_of(request)
     store = request.app.state.full_store
     with runtime.db.session() as session:
         now = runtime.now()
-        ctx = workflow.Context(
+        ctx = actors.Context(
             session,
             now,
             runtime.settings,
             lambda dataset_id: lookup(store, dataset_id),
             hosted_columns=lambda dataset_id: hosted_columns(runtime.node, dataset_id),
         )
-        actor = workflow.resolve_actor(session, principal, runtime.settings, now)
+        actor = actors.resolve_actor(session, principal, runtime.settings, now)
         yield ctx, actor

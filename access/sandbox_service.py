@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from access import audit, workflow
+from access import actors, audit, request_views
 from access.models import Entitlement as EntitlementRow
 from access.models import ProjectMember, RequestDataset
 from access.pseudonyms import valid_project_id
@@ -149,7 +149,7 @@ class SandboxService:
         """Bring the project's sandbox in step with its active entitlements (materialise or revoke)."""
         now = self.runtime.now()
         with self.runtime.db.session() as session:
-            active = workflow.active_entitlements(session, project_id, now)
+            active = request_views.active_entitlements(session, project_id, now)
             everything = _all_rows(session, project_id) if not active else []
             entitlement = self.entitlement_for(active, project_id) if active else None
             print_ = fingerprint(active)
@@ -222,7 +222,7 @@ class SandboxService:
         if state.get("revoked_at"):
             return False
         with self.runtime.db.session() as session:
-            active = workflow.active_entitlements(session, project_id, self.runtime.now())
+            active = request_views.active_entitlements(session, project_id, self.runtime.now())
         with self._lock:
             if active and self._built_from(project_id) == fingerprint(active):
                 return False
@@ -262,7 +262,7 @@ class SandboxService:
                     .join(EntitlementRow, EntitlementRow.request_dataset_id == RequestDataset.id)
                     .where(EntitlementRow.project_id == project_id, EntitlementRow.dataset_id.in_(touched))
                 ).scalars()
-                publishers = workflow.publisher_keys(items)
+                publishers = actors.publisher_keys(items)
             audit.record(
                 session,
                 kind=AUDIT_KIND,

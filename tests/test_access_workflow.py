@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from access import workflow
+from access import request_views
 from tests.access_support import HOSPITAL, STATEC_IRI, build_node, live
 from tests.pg import postgres  # noqa: F401  (the session's PostgreSQL server fixture)
 
@@ -192,7 +192,7 @@ def test_entitlements_expire_by_time_alone(node: Any) -> None:
         view = ok(call(node, "alice", "GET", f"/api/access-requests/{rid}"))
         assert view["state"] == "expired" and view["entitlements"][0]["state"] == "expired"
         with node.runtime.db.session() as session:
-            assert workflow.active_entitlements(session, pid, node.runtime.now()) == []
+            assert request_views.active_entitlements(session, pid, node.runtime.now()) == []
         assert call(node, "sue", "POST", f"/api/access-requests/{rid}/revoke", {"reason": "x"}).status_code == 409
     finally:
         node.set_clock(None)

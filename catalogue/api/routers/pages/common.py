@@ -8,7 +8,7 @@ from fastapi import Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse
 
-from access import workflow
+from access import actors, request_views
 from access.conditions import MUST_DECLARE, duo
 from access.datasets import DatasetInfo
 from access.tokens import Principal
@@ -90,10 +90,10 @@ def applicant(request: Request) -> Principal:
     return require(request, "access:request", "scientist", "steward", "admin")[1]
 
 
-def is_member(ctx: workflow.Context, actor: workflow.Actor, project_id: str) -> bool:
+def is_member(ctx: actors.Context, actor: actors.Actor, project_id: str) -> bool:
     """True when the actor belongs to the project (admins see every project without belonging to it)."""
     try:
-        project = workflow.get_project(ctx, actor, project_id)
+        project = actors.get_project(ctx, actor, project_id)
     except NotFound:
         return False
-    return actor.user.username in workflow.project_view(ctx, project)["members"]
+    return actor.user.username in request_views.project_view(ctx, project)["members"]

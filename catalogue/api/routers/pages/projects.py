@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from access import workflow
+from access import actors, inputs, request_views, workflow
 from access.deps import unit
 from access.errors import InvalidRequest
 from access.tokens import Principal
@@ -38,10 +38,10 @@ def projects(request: Request) -> Response:
     """My projects, with their requests."""
     principal = applicant(request)
     with unit(request, principal) as (ctx, actor):
-        found = [workflow.project_view(ctx, p) for p in workflow.list_projects(ctx, actor)]
+        found = [request_views.project_view(ctx, p) for p in request_views.list_projects(ctx, actor)]
         requests_by_project: dict[str, list[dict[str, Any]]] = {}
-        for r in workflow.list_requests(ctx, actor):
-            requests_by_project.setdefault(r.project_id, []).append(workflow.summary(ctx, r))
+        for r in request_views.list_requests(ctx, actor):
+            requests_by_project.setdefault(r.project_id, []).append(request_views.summary(ctx, r))
     lang = page_language(request)
     return page(request, "projects.html", lang=lang, projects=found, requests=requests_by_project)
 
@@ -64,7 +64,7 @@ def project_create(request: Request) -> Response:
     form = form_of(request)
     values = {k: str(form.get(k) or "") for k in ("title", "purpose", "organisation", "members", "next")}
     try:
-        body = workflow.ProjectIn(
+        body = inputs.ProjectIn(
             title=values["title"],
             purpose=values["purpose"],
             organisation=values["organisation"] or None,
@@ -85,8 +85,10 @@ def project_create(request: Request) -> Response:
 
 def _workspace_data(request: Request, principal: Principal, project_id: str) -> dict[str, Any]:
     with unit(request, principal) as (ctx, actor):
-        project = workflow.project_view(ctx, workflow.get_project(ctx, actor, project_id))
-        mine = [workflow.summary(ctx, r) for r in workflow.list_requests(ctx, actor) if r.project_id == project_id]
+        project = request_views.project_view(ctx, actors.get_project(ctx, actor, project_id))
+        mine = [
+            request_views.summary(ctx, r) for r in request_views.list_requests(ctx, actor) if r.project_id == project_id
+        ]
         active = [
             {
                 "dataset_id": e.dataset_id,
@@ -95,7 +97,7 @@ def _workspace_data(request: Request, principal: Principal, project_id: str) -> 
                 "ends_at": e.ends_at.isoformat(),
                 "request_id": e.request_id,
             }
-            for e in workflow.active_entitlements(ctx.session, project_id, ctx.now)
+            for e in request_views.active_entitlements(ctx.session, project_id, ctx.now)
         ]
     return {"project": project, "requests": mine, "active": active}
 

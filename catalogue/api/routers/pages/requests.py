@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from access import workflow
+from access import actors, inputs, request_views, workflow
 from access.datasets import lookup
 from access.deps import unit
 from access.errors import InvalidRequest
@@ -43,8 +43,8 @@ def requests_list(request: Request) -> Response:
     """My requests with their state."""
     principal = applicant(request)
     with unit(request, principal) as (ctx, actor):
-        titles = {p.id: p.title for p in workflow.list_projects(ctx, actor)}
-        found = [workflow.summary(ctx, r) for r in workflow.list_requests(ctx, actor)]
+        titles = {p.id: p.title for p in request_views.list_projects(ctx, actor)}
+        found = [request_views.summary(ctx, r) for r in request_views.list_requests(ctx, actor)]
     return page(request, "requests.html", lang=page_language(request), requests=found, titles=titles)
 
 
@@ -75,7 +75,7 @@ def _request_form(
             }
         )
     with unit(request, principal) as (ctx, actor):
-        projects = [workflow.project_view(ctx, p) for p in workflow.list_projects(ctx, actor)]
+        projects = [request_views.project_view(ctx, p) for p in request_views.list_projects(ctx, actor)]
     access = settings.access
     back = [("dataset", d) for d in dataset_ids]
     return page(
@@ -121,7 +121,7 @@ def request_create(request: Request) -> Response:
         "columns": columns,
     }
     try:
-        body = workflow.RequestIn(
+        body = inputs.RequestIn(
             project_id=values["project"],
             datasets=dataset_ids,
             columns={d: c for d, c in columns.items() if c},
@@ -145,7 +145,7 @@ def request_create(request: Request) -> Response:
 
 def _request_view(request: Request, principal: Principal, request_id: str) -> tuple[dict[str, Any], bool]:
     with unit(request, principal) as (ctx, actor):
-        view = workflow.request_view(ctx, actor, workflow.get_request(ctx, actor, request_id))
+        view = request_views.request_view(ctx, actor, actors.get_request(ctx, actor, request_id))
         return view, is_member(ctx, actor, view["project"]["id"])
 
 
@@ -182,7 +182,7 @@ def _request_step(request: Request, request_id: str, step: str) -> Response:
             else:
                 codes = [str(form.get("permission") or ""), *[str(m) for m in form.getlist("modifier")]]
                 days = str(form.get("duration_days") or "")
-                update = workflow.RequestUpdate(
+                update = inputs.RequestUpdate(
                     purpose=str(form.get("purpose") or "") or None,
                     duo_codes=[c for c in codes if c],
                     legal_basis=str(form.get("legal_basis") or "") or None,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from access import audit, workflow
+from access import actors, audit, decisions, inputs, request_views
 from access.deps import unit
 from access.errors import InvalidRequest
 from access.models import AccessRequest, Project
@@ -42,7 +42,7 @@ def _steward(request: Request) -> Principal:
     return require(request, "access:review", "steward")[1]
 
 
-def _approved_for(ctx: workflow.Context, actor: workflow.Actor) -> list[dict[str, Any]]:
+def _approved_for(ctx: actors.Context, actor: actors.Actor) -> list[dict[str, Any]]:
     """Approved requests with active access to the steward's datasets (what they may revoke), newest first."""
     ids = ctx.session.execute(
         sa.select(AccessRequest.id)
@@ -53,7 +53,7 @@ def _approved_for(ctx: workflow.Context, actor: workflow.Actor) -> list[dict[str
     out = []
     for request_id in ids:
         try:
-            view = workflow.request_view(ctx, actor, workflow.get_request(ctx, actor, request_id))
+            view = request_views.request_view(ctx, actor, actors.get_request(ctx, actor, request_id))
         except NotFound:
             continue
         mine = {d["dataset_id"] for d in view["datasets"] if d["yours_to_decide"]}
@@ -73,7 +73,7 @@ def steward_queue(request: Request) -> Response:
     publisher = params.get("publisher") or ""
     order = params.get("order") if params.get("order") in ("oldest", "newest") else "oldest"
     with unit(request, principal) as (ctx, actor):
-        queue = workflow.queue(ctx, actor)
+        queue = request_views.queue(ctx, actor)
         titles = {}
         for entry in queue["requests"]:
             project = ctx.session.get(Project, entry["project_id"])
@@ -115,7 +115,7 @@ def _steward_page(request: Request, request_id: str, error: str | None = None, s
     settings: Settings = request.app.state.settings
     store = stores(request, True)
     with unit(request, principal) as (ctx, actor):
-        view = workflow.request_view(ctx, actor, workflow.get_request(ctx, actor, request_id))
+        view = request_views.request_view(ctx, actor, actors.get_request(ctx, actor, request_id))
         conflict = is_member(ctx, actor, view["project"]["id"])
     # The columns offered for narrowing and pseudonymising: requested, else validated, else the hosted file's.
     columns = {
@@ -158,7 +158,7 @@ def steward_decide(request: Request, request_id: str) -> Response:
     end_date = str(form.get("end_date") or "")
     row_filter = str(form.get("row_filter") or "").strip()
     try:
-        body = workflow.DecisionIn(
+        body = inputs.DecisionIn(
             decision=decision,  # type: ignore[arg-type]
             reason=str(form.get("reason") or ""),
             datasets=[dataset] if dataset else None,
@@ -170,7 +170,7 @@ def steward_decide(request: Request, request_id: str) -> Response:
         if narrowed and not chosen:
             raise InvalidRequest("an approval keeps at least one column; reject the request instead")
         with unit(request, principal) as (ctx, actor):
-            workflow.decide(ctx, actor, request_id, body)
+            decisions.decide(ctx, actor, request_id, body)
     except (ValueError, FedcatError) as exc:
         return _steward_page(request, request_id, *form_error(exc))
     return see_other(f"/steward/requests/{request_id}")
@@ -183,9 +183,9 @@ def steward_revoke(request: Request, request_id: str) -> Response:
     form = form_of(request)
     dataset = str(form.get("dataset") or "")
     try:
-        body = workflow.ReasonIn(reason=str(form.get("reason") or "") or None, datasets=[dataset] if dataset else None)
+        body = inputs.ReasonIn(reason=str(form.get("reason") or "") or None, datasets=[dataset] if dataset else None)
         with unit(request, principal) as (ctx, actor):
-            project_id = workflow.revoke(ctx, actor, request_id, body).project_id
+            project_id = decisions.revoke(ctx, actor, request_id, body).project_id
         after_revocation(request.app, project_id)  # the project's views go now, not at the next sweep
     except (ValidationError, FedcatError) as exc:
         return _steward_page(request, request_id, *form_error(exc))
