@@ -23,30 +23,44 @@ seen, named nor listed from A: the gate answers "unknown view" for B's names exa
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import logging
-import math
 import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Literal, cast
+from typing import Any
 
 import duckdb
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.ipc as paipc
-import pyarrow.parquet as pq
 
 from access.outputs import RowLevelRefused, apply_checks, plan_aggregate
 from access.pseudonyms import MACRO_NAME, macro_sql, project_key, valid_project_id
+from access.sandbox_errors import (
+    AuditUnavailable,
+    EntitlementInvalid,
+    MemoryLimit,
+    QueryFailed,
+    QueryTimeout,
+    SandboxBusy,
+    SandboxNotFound,
+    SandboxRevoked,
+    SandboxUnavailable,
+)
+from access.sandbox_model import (
+    FORMATS,
+    ApprovedDataset,
+    ColumnInfo,
+    Entitlement,
+    Format,
+    QueryResult,
+    ViewInfo,
+)
+from access.sandbox_results import query_result
 from access.sandbox_sql import (
     ForbiddenSql,
     InvalidSql,
@@ -89,166 +103,12 @@ __all__ = [
     "utc_now",
 ]
 
-AccessMode = Literal["row-level", "aggregate-only"]
-Format = Literal["json", "csv", "parquet", "arrow"]
-FORMATS: dict[str, str] = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "parquet": "application/vnd.apache.parquet",
-    "arrow": "application/vnd.apache.arrow.stream",
-}
 log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
     """The current time, timezone-aware (UTC)."""
     return datetime.now(UTC)
-
-
-# -- errors ----------------------------------------------------------------------------------------------------
-
-
-class SandboxNotFound(FedcatError):
-    """No entitlement was ever materialised for this project."""
-
-    status, type, title = 404, "sandbox-not-found", "No sandbox for this project"
-
-
-class SandboxRevoked(FedcatError):
-    """The project's access was revoked or has expired."""
-
-    status, type, title = 403, "sandbox-revoked", "Access revoked or expired"
-
-
-class EntitlementInvalid(FedcatError):
-    """An approval the sandbox cannot turn into views (unknown column, file outside the hosted data, bad filter)."""
-
-    status, type, title = 422, "invalid-entitlement", "Approval cannot be materialised"
-
-
-class QueryTimeout(FedcatError):
-    """The query ran past the wall-clock timeout and was interrupted.
-
-    503 rather than 408: 408 says the *client* was too slow sending its request, and some clients and proxies
-    silently resend on 408, which would rerun an expensive query. 503 with Retry-After is what the node's SPARQL
-    endpoint answers for the same situation, and a timeout on two shared cores can depend on load.
-    """
-
-    status, type, title = 503, "query-timeout", "Query timed out"
-    retry_after: ClassVar[int] = 1
-
-
-class MemoryLimit(FedcatError):
-    """The query needed more memory than the sandbox allows; the service is unaffected.
-
-    422: unlike a timeout, this does not depend on load, the same query fails the same way until it is changed.
-    """
-
-    status, type, title = 422, "memory-limit", "Query needs too much memory"
-
-
-class SandboxBusy(FedcatError):
-    """The project's worker stayed busy with an earlier query for longer than the timeout."""
-
-    status, type, title = 429, "sandbox-busy", "Project sandbox busy"
-    retry_after: ClassVar[int] = 1
-
-
-class QueryFailed(FedcatError):
-    """DuckDB refused the query (unknown column, type mismatch, division by zero, ...)."""
-
-    status, type, title = 400, "query-failed", "Query failed"
-
-
-class SandboxUnavailable(FedcatError):
-    """The project's worker could not start or died while running the query."""
-
-    status, type, title = 503, "sandbox-unavailable", "Sandbox unavailable"
-
-
-class AuditUnavailable(FedcatError):
-    """The audit hook failed: no result leaves without its audit record."""
-
-    status, type, title = 503, "audit-unavailable", "Audit log unavailable"
-
-
-# -- the interface ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ApprovedDataset:
-    """One dataset of an approval, as the steward decided it."""
-
-    dataset_id: str  # public dataset id
-    view_name: str  # SQL identifier derived from the dataset (slug), never a path
-    files: tuple[Path, ...]  # hosted Parquet/CSV files under <home>/data/... (absolute, or relative to home)
-    columns: tuple[str, ...] = ()  # approved columns; () = all
-    row_filter: str | None = None  # boolean SQL over the file's columns: column refs, literals, comparisons
-    pseudonymise: tuple[str, ...] = ()  # columns replaced by the project's keyed hash
-    access_mode: AccessMode = "row-level"
-
-
-@dataclass(frozen=True)
-class Entitlement:
-    """An approved project's datasets and the end of its access."""
-
-    project_id: str
-    datasets: tuple[ApprovedDataset, ...]
-    expires_at: datetime  # UTC; a naive datetime is taken as UTC
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    """A view column: its name, DuckDB type, and whether it holds the project's pseudonyms of an identifier."""
-
-    name: str
-    type: str
-    pseudonymised: bool = False
-
-
-@dataclass(frozen=True)
-class ViewInfo:
-    """What a project sees of one approved dataset."""
-
-    name: str
-    dataset_id: str
-    columns: tuple[ColumnInfo, ...]
-    access_mode: AccessMode
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON shape for `GET /api/projects/{id}/views`."""
-        return {
-            "name": self.name,
-            "dataset_id": self.dataset_id,
-            "access_mode": self.access_mode,
-            "columns": [{"name": c.name, "type": c.type, "pseudonymised": c.pseudonymised} for c in self.columns],
-        }
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """A checked, capped query result; `rows` for JSON, `data` for CSV / Parquet / Arrow."""
-
-    columns: list[dict[str, str]]
-    rows: list[list[Any]]
-    row_count: int
-    truncated: bool
-    suppressed: list[dict[str, Any]]
-    datasets: tuple[str, ...]
-    format: Format = "json"
-    data: bytes | None = None
-    media_type: str = FORMATS["json"]
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON body of `POST /api/projects/{id}/query` with `format: json`."""
-        return {
-            "columns": self.columns,
-            "rows": self.rows,
-            "row_count": self.row_count,
-            "truncated": self.truncated,
-            "suppressed": self.suppressed,
-            "datasets": list(self.datasets),
-        }
 
 
 # -- the engine ------------------------------------------------------------------------------------------------
@@ -603,7 +463,7 @@ class Sandbox:
         if plan is not None:
             table, suppressed = apply_checks(table, plan, self.limits.rules)
             columns = columns[: plan.visible]
-        return _result(table, columns, bool(header["truncated"]), suppressed, datasets, fmt)
+        return query_result(table, columns, bool(header["truncated"]), suppressed, datasets, fmt)
 
     def _run(self, project: _Project, sql: str) -> tuple[dict[str, Any], bytes]:
         limits = self.limits
@@ -820,74 +680,6 @@ class Sandbox:
             raise AuditUnavailable("the query could not be recorded in the audit log, so its result is withheld") from (
                 error or exc
             )
-
-
-# -- results ---------------------------------------------------------------------------------------------------
-
-
-def _result(
-    table: pa.Table,
-    columns: list[dict[str, str]],
-    truncated: bool,
-    suppressed: list[dict[str, Any]],
-    datasets: tuple[str, ...],
-    fmt: str,
-) -> QueryResult:
-    rows: list[list[Any]] = []
-    data: bytes | None = None
-    if fmt == "json":
-        rows = [[_json_value(v) for v in row] for row in zip(*(c.to_pylist() for c in table.columns), strict=True)]
-    else:
-        data = _encode(table, fmt)
-    return QueryResult(
-        columns=columns,
-        rows=rows,
-        row_count=table.num_rows,
-        truncated=truncated,
-        suppressed=suppressed,
-        datasets=datasets,
-        format=cast(Format, fmt),
-        data=data,
-        media_type=FORMATS[fmt],
-    )
-
-
-def _encode(table: pa.Table, fmt: str) -> bytes:
-    sink = io.BytesIO()
-    try:
-        if fmt == "csv":
-            pacsv.write_csv(table, sink)
-        elif fmt == "parquet":
-            pq.write_table(table, sink)
-        else:
-            with paipc.new_stream(sink, table.schema) as writer:
-                writer.write_table(table)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        raise QueryFailed(f"the result cannot be written as {fmt}: {exc}; try json or arrow") from exc
-    return sink.getvalue()
-
-
-def _json_value(value: Any) -> Any:
-    """A JSON-ready value: ISO dates and times, finite floats, text for what JSON has no type for."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime | date | clock_time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        if value and all(isinstance(v, tuple) and len(v) == 2 for v in value):  # a MAP: (key, value) pairs
-            return {str(k): _json_value(v) for k, v in value}
-        return [_json_value(v) for v in value]
-    return str(value)
 
 
 # -- files -----------------------------------------------------------------------------------------------------
