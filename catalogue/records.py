@@ -165,6 +165,66 @@ def marker_triples(
     return triples
 
 
+class MarkerWriter:
+    """Writes the provenance markers of a run's record graphs as N-Quads text, the same as `marker_triples`.
+
+    Text templates instead of terms: building a dozen `Triple`s per record and printing them cost more than
+    the rest of a record's write. The terms that vary are printed by pyoxigraph, so escaping is its own.
+    """
+
+    def __init__(self, source: str, run: str) -> None:
+        self.source = source
+        self._source = str(ox.Literal(source))
+        self._run = str(ox.NamedNode(run))
+        self._literals: dict[str, str] = {}
+
+    def _literal(self, value: str) -> str:
+        # Only two values recur (public, restricted): print each once.
+        text = self._literals.get(value)
+        if text is None:
+            text = self._literals[value] = str(ox.Literal(value))
+        return text
+
+    def markers(
+        self, graph: str, record: Record, chash: str, first_harvested: str, changed_at: str
+    ) -> tuple[str, list[ox.Triple]]:
+        """The N-Quads of `marker_triples(graph, ...)` (same lines, same order), and the marker triples the
+        search index reads (`catalogue.index_docs`), for building its record from the triples in hand."""
+        g, ns = f"<{graph}>", str(FEDCAT)
+        ident = dataset_id(self.source, record.dataset.value)
+        visibility = "restricted" if record.restricted else "public"
+        changed = ox.Literal(changed_at, datatype=XSD.dateTime)
+        first = changed if first_harvested == changed_at else ox.Literal(first_harvested, datatype=XSD.dateTime)
+        lines = [
+            f"{g} <{RDF.type.value}> <{ns}Record>",
+            f"{g} <{ns}source> {self._source}",
+            f"{g} <{ns}recordKey> {ox.Literal(record.key)}",
+            f'{g} <{ns}datasetId> "{ident}"',
+            f"{g} <{FOAF.primaryTopic.value}> {record.dataset}",
+            f'{g} <{ns}contentHash> "{chash}"',
+            f"{g} <{ns}firstHarvested> {first}",
+            f"{g} <{ns}lastChanged> {changed}",
+            f"{g} <{PROV.wasGeneratedBy.value}> {self._run}",
+            f"{g} <{ns}visibility> {self._literal(visibility)}",
+        ]
+        if record.original_url:
+            try:
+                url = str(ox.NamedNode(record.original_url))
+            except ValueError:  # an unusable URL from the source is kept as text, not lost
+                url = str(ox.Literal(record.original_url))
+            lines.append(f"{g} <{PROV.wasDerivedFrom.value}> {url}")
+        lines += [f"{g} <{ns}matchKey> {ox.Literal(k)}" for k in sorted(record.match_keys)]
+        node = ox.NamedNode(graph)
+        wanted = [
+            ox.Triple(node, FOAF.primaryTopic, record.dataset),
+            ox.Triple(node, FEDCAT.source, ox.Literal(self.source)),
+            ox.Triple(node, FEDCAT.datasetId, ox.Literal(ident)),
+            ox.Triple(node, FEDCAT.visibility, ox.Literal(visibility)),
+            ox.Triple(node, FEDCAT.lastChanged, changed),
+        ]
+        return lines_to_nquads(lines, graph), wanted
+
+
 STORED_RECORDS_QUERY = """
 PREFIX fedcat: <https://w3id.org/fedcat/ns#>
 SELECT ?g ?key ?hash ?first ?id WHERE {
