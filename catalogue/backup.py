@@ -47,7 +47,7 @@ FORMAT, FORMAT_VERSION = "fedcat-backup", 1
 MANIFEST = "manifest.json"
 COMPONENTS = ("graph", "index", "database", "files")
 # Home entries that are backed up as components of their own, or not at all (see the module docstring).
-SPECIAL = {"store", "index", "snapshots", "sandbox", "locks"}
+SPECIAL = {"store", "index", "snapshots", "mirror", "sandbox", "locks"}  # copied their own way, or derived
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 CHUNK = 1 << 20
@@ -226,20 +226,14 @@ def _writer_lock(settings: Settings, deadline: float) -> Iterator[bool]:
 
     Holding it makes harvests that start during the backup wait for it instead of failing on the store.
     """
-    from catalogue.harvest_lock import writer_lock_path
+    from catalogue.harvest_lock import flock_until, writer_lock_path
 
     path = writer_lock_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as handle:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.2)
+        if not flock_until(handle, deadline):
+            yield False
+            return
         try:
             handle.seek(0)
             handle.truncate()

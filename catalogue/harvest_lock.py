@@ -92,6 +92,18 @@ def source_busy(settings: Settings, source: str) -> bool:
     return False
 
 
+def flock_until(handle: IO[str], deadline: float) -> bool:
+    """Lock `handle` exclusively, retrying until `deadline` (`time.monotonic()`); False when it passed first."""
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(WAIT_STEP)
+
+
 def _claim(handle: IO[str], what: str) -> None:
     handle.seek(0)
     handle.truncate()

@@ -35,28 +35,35 @@ def snapshots_dir(settings: Settings) -> Path:
 
 
 def publish(settings: Settings, store: GraphStore) -> Path | None:
-    """Checkpoint the writer's store and make it the current snapshot; returns its path."""
-    if not isinstance(store, OxigraphStore) or store.path is None:
-        return None  # a remote store needs no snapshots: its server serves readers itself
+    """Checkpoint the writer's store and make it the current snapshot; returns its path.
+
+    On a remote store only the public projection is published, from the node's public mirror
+    (`catalogue.public_mirror`): the web process reads the server itself for everything but `/sparql`.
+    """
+    from catalogue.store_sparql import SparqlStore
+
     folder = snapshots_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
     name = f"{time.time_ns()}"
-    store.flush()
-    store.raw.backup(str(folder / name))
-    store.raw.backup(str(folder / f"{name}-public"))
-    public = OxigraphStore(folder / f"{name}-public")
-    try:
-        restricted = [r["g"].value for r in public.select(RESTRICTED_GRAPHS)]
-        # A restricted source's own description and run counts would tell how many records it hides.
-        hidden = [s.name for s in settings.sources if s.visibility == "restricted"]
-        if hidden:
-            # Found by the source's name, not by today's base URL: graphs harvested under an earlier base too.
-            names = " ".join(str(ox.Literal(name)) for name in hidden)
-            query = f"SELECT DISTINCT ?g WHERE {{ VALUES ?n {{ {names} }} GRAPH ?g {{ ?s <{SOURCE_NAME}> ?n }} }}"
-            restricted += [r["g"].value for r in public.select(query)]
-        public.drop_graphs(restricted)
-    finally:
-        public.close()
+    if isinstance(store, SparqlStore):
+        from catalogue.public_mirror import open_mirror, sync_mirror
+
+        with open_mirror(settings) as mirror:
+            sync_mirror(store, mirror, set(restricted_graphs(settings, store)))
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"{time.time_ns()}"  # after the wait: publications are named in the order they were made
+            mirror.raw.backup(str(folder / f"{name}-public"))
+    elif isinstance(store, OxigraphStore) and store.path is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        store.flush()
+        store.raw.backup(str(folder / name))
+        store.raw.backup(str(folder / f"{name}-public"))
+        public = OxigraphStore(folder / f"{name}-public")
+        try:
+            public.drop_graphs(restricted_graphs(settings, public))
+        finally:
+            public.close()
+    else:
+        return None
     tmp = folder / "CURRENT.tmp"
     tmp.write_text(name)
     os.replace(tmp, folder / "CURRENT")
@@ -64,6 +71,20 @@ def publish(settings: Settings, store: GraphStore) -> Path | None:
     for path in old:
         shutil.rmtree(path, ignore_errors=True)
     return folder / name
+
+
+def restricted_graphs(settings: Settings, store: GraphStore) -> list[str]:
+    """Graphs anonymous readers must not see: restricted records, quality and hosted-data graphs of records
+    that are not public, and the descriptions of restricted sources."""
+    restricted = [r["g"].value for r in store.select(RESTRICTED_GRAPHS)]
+    # A restricted source's own description and run counts would tell how many records it hides.
+    hidden = [s.name for s in settings.sources if s.visibility == "restricted"]
+    if hidden:
+        # Found by the source's name, not by today's base URL: graphs harvested under an earlier base too.
+        names = " ".join(str(ox.Literal(name)) for name in hidden)
+        query = f"SELECT DISTINCT ?g WHERE {{ VALUES ?n {{ {names} }} GRAPH ?g {{ ?s <{SOURCE_NAME}> ?n }} }}"
+        restricted += [r["g"].value for r in store.select(query)]
+    return restricted
 
 
 def current(settings: Settings, public: bool = True) -> Path | None:

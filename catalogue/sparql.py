@@ -1,7 +1,8 @@
 """The node's read-only SPARQL 1.1 endpoint: guard, negotiate, run in a worker, describe the service.
 
 Queries run over a published snapshot (see `catalogue.snapshots`): anonymous callers get the public
-projection, which holds no restricted record at all, so no query can reveal one. The default graph is the
+projection, which holds no restricted record at all, so no query can reveal one. On a remote store that
+projection is published from the node's public mirror (`catalogue.public_mirror`). The default graph is the
 union of all record graphs; FROM / FROM NAMED and the protocol's default-graph-uri / named-graph-uri pick
 graphs *of the store* (Oxigraph never dereferences them). Limits are in `Settings.sparql`.
 """
@@ -48,6 +49,8 @@ class SparqlEndpoint:
         self.limits = settings.sparql
         self.url = f"{settings.base}/sparql"
         # Workers open snapshots by path; a store that is not a published snapshot cannot be shared with them.
+        if not isinstance(public, SnapshotStore) and settings.store.backend == "sparql":
+            public = SnapshotStore(settings, public=True)  # a remote store's public mirror (catalogue.public_mirror)
         self._public = public if isinstance(public, SnapshotStore) else None
         self._full = full if isinstance(full, SnapshotStore) else None
         self.pool = QueryPool(self.limits) if self._public is not None else None

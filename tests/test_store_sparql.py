@@ -23,6 +23,7 @@ from catalogue.api import create_app
 from catalogue.cli_store import copy_graphs, graph_counts
 from catalogue.config import load_settings
 from catalogue.nodehome import init_home
+from catalogue.public_mirror import sync_mirror, versions
 from catalogue.records import STORED_RECORDS_QUERY
 from catalogue.snapshots import serving_store
 from catalogue.store import GraphStore, OxigraphStore, open_store
@@ -699,6 +700,18 @@ def test_bad_credentials_fail_a_harvest_clearly(nodes: Nodes, server: LoopbackSe
     assert "refused the update for user 'fedcat' (HTTP 401)" in " ".join(result.output.split())
 
 
+SECRET_TTL = """@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<https://secret.example/dataset/cohort> a dcat:Dataset ; dct:title "Secret cohort"@en ; dct:description "x"@en .
+"""
+TITLES = PREFIXES + "SELECT ?t WHERE { ?d a dcat:Dataset ; dct:title ?t }"
+
+
+def sparql_titles(client: TestClient) -> set[str]:
+    response = client.get("/sparql", params={"query": TITLES}, headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text
+    return {row["t"]["value"] for row in response.json()["results"]["bindings"]}
+
+
 def test_the_web_process_reads_the_remote_store_directly(nodes: Nodes, server: LoopbackServer) -> None:
     server.route("/home.ttl", HOME_TTL)
     add_source(nodes, "home", "dcat", f"{server.url}/home.ttl")
@@ -707,10 +720,84 @@ def test_the_web_process_reads_the_remote_store_directly(nodes: Nodes, server: L
     store = serving_store(settings)
     assert isinstance(store, SparqlStore) and store.read_only
     store.close()
-    assert not (nodes.sparql / "snapshots").exists()  # nothing to publish for a remote store
+    # Only the public projection is published, from the public mirror; no full copy of the remote store.
+    assert [p.name.endswith("-public") for p in (nodes.sparql / "snapshots").iterdir() if p.is_dir()] == [True]
     with TestClient(create_app(settings)) as client:
         health = client.get("/healthz").json()
         assert health["store"]["status"] == "ok" and health["store"]["quads"] > 0
         page = client.get("/catalog.ttl")
         assert page.status_code == 200 and b"Air quality" in page.content
+        assert sparql_titles(client) == {"Air quality", "Bus stops", "Only here"}
     assert isinstance(open_store(settings), SparqlStore)
+
+
+def test_sparql_on_a_remote_store_never_shows_restricted_records_and_follows_harvests(
+    nodes: Nodes, server: LoopbackServer
+) -> None:
+    server.route("/home.ttl", HOME_TTL)
+    server.route("/secret.ttl", SECRET_TTL)
+    add_source(nodes, "home", "dcat", f"{server.url}/home.ttl")
+    assert (
+        nodes.run(
+            "sparql",
+            "sources",
+            "add",
+            "secret",
+            "--kind",
+            "dcat",
+            "--url",
+            f"{server.url}/secret.ttl",
+            "--allow-private-network",
+            "--restricted",
+        ).exit_code
+        == 0
+    )
+    assert nodes.run("sparql", "harvest").exit_code == 0
+    settings = load_settings(nodes.sparql)
+    anything_secret = 'SELECT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?o), "Secret")) }'
+    with TestClient(create_app(settings)) as client:
+        assert sparql_titles(client) == {"Air quality", "Bus stops", "Only here"}
+        response = client.get("/sparql", params={"query": anything_secret}, headers={"Accept": "application/json"})
+        assert response.status_code == 200 and response.json()["results"]["bindings"] == []
+        refused = client.get(
+            "/sparql", params={"query": f"SELECT * WHERE {{ SERVICE <{server.url}/x> {{ ?s ?p ?o }} }}"}
+        )
+        assert refused.status_code == 403 and refused.json()["type"] == "service-refused"
+    remote = nodes.store("sparql")
+    assert any(r for r in remote.select(anything_secret))  # the remote store does hold it
+    remote.close()
+    # A changed title, a dataset gone at source: the next harvest's publication follows both.
+    server.route(
+        "/home.ttl",
+        HOME_TTL.replace('"Air quality"@en', '"Air quality, hourly"@en').split("<https://data.home.lu/dataset/solo>")[
+            0
+        ],
+    )
+    assert nodes.run("sparql", "harvest", "home").exit_code == 0
+    with TestClient(create_app(load_settings(nodes.sparql))) as client:
+        assert sparql_titles(client) == {"Air quality, hourly", "Bus stops"}
+
+
+def test_the_public_mirror_copies_only_graphs_whose_version_changed(nodes: Nodes, server: LoopbackServer) -> None:
+    server.route("/home.ttl", HOME_TTL)
+    add_source(nodes, "home", "dcat", f"{server.url}/home.ttl")
+    assert nodes.run("sparql", "harvest").exit_code == 0
+    remote = nodes.store("sparql")
+    assert isinstance(remote, SparqlStore)
+    mirror = OxigraphStore(nodes.sparql / "mirror-test")
+    try:
+        graphs = set(remote.named_graphs())
+        unversioned = graphs - set(versions(remote))
+        assert 0 < len(unversioned) < len(graphs)
+        assert sync_mirror(remote, mirror, set()) == (len(graphs), 0)
+        assert set(mirror.named_graphs()) == graphs
+        assert graph_counts(mirror, nodes.base + "/") == graph_counts(remote, nodes.base + "/")
+        # Nothing changed: only the graphs without a content hash or digest are read again.
+        assert sync_mirror(remote, mirror, set()) == (len(unversioned), 0)
+        # A graph restricted since: dropped from the mirror, not copied.
+        record = sorted(versions(remote))[0]
+        assert sync_mirror(remote, mirror, {record}) == (len(unversioned), 1)
+        assert record not in set(mirror.named_graphs())
+    finally:
+        mirror.close()
+        remote.close()

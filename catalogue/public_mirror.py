@@ -1,0 +1,82 @@
+"""The public SPARQL endpoint on a remote store: a local Oxigraph mirror of the remote store's public graphs.
+
+The node's `/sparql` runs queries in sandboxed worker processes over a published Oxigraph snapshot that holds no
+restricted record, so no query, however written, can reveal one (`catalogue.sparql`). Passing queries on to a
+remote server instead would need either a rewrite proven leak-free for every SPARQL form or the server's own
+graph-level security, which the SPARQL 1.1 protocols cannot configure. So a node on a remote store keeps
+`<home>/mirror/`, an Oxigraph store with the remote's public graphs, and publishes checkpoints of it exactly as
+an embedded node publishes its public snapshots: the endpoint, its limits (timeout, row cap, no `SERVICE`) and
+its conformance are then the same on both backends.
+
+Publishing syncs the mirror incrementally: record graphs carry their content hash and quality graphs their
+result digest, so only graphs whose version differs (or that have none: a source's description, the
+duplicates) are read again, and graphs gone or restricted at the remote are dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from catalogue.config import Settings
+from catalogue.errors import StoreBusy
+from catalogue.harvest_lock import flock_until, locks_path
+from catalogue.store import GraphStore, OxigraphStore
+from catalogue.store_sparql import SparqlStore
+
+BATCH = 200  # graphs read in one query: a few thousand rows, well under a server's row cap per page
+VERSIONS = """SELECT ?g ?v WHERE {
+  VALUES ?p { <https://w3id.org/fedcat/ns#contentHash> <https://w3id.org/fedcat/quality#resultDigest> }
+  GRAPH ?g { ?g ?p ?v }
+}"""
+
+
+def mirror_path(settings: Settings) -> Path:
+    """Where a node on a remote store keeps its public mirror."""
+    return settings.home / "mirror"
+
+
+@contextlib.contextmanager
+def open_mirror(settings: Settings, wait: float = 600.0) -> Iterator[OxigraphStore]:
+    """The public mirror, for one publisher at a time.
+
+    Writers of a remote store do not share a store lock the way writers of an embedded one do (a quality run
+    may publish while a harvest does), so publishers queue on a lock file, for up to `wait` seconds.
+    """
+    locks_path(settings).mkdir(parents=True, exist_ok=True)
+    with (locks_path(settings) / "mirror.lock").open("a+") as handle:
+        if not flock_until(handle, time.monotonic() + wait):
+            raise StoreBusy(f"another process kept the public mirror busy for {wait:.0f} s")
+        mirror = OxigraphStore(mirror_path(settings))
+        try:
+            yield mirror
+        finally:
+            mirror.close()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def versions(store: GraphStore) -> dict[str, str]:
+    """The version (content hash or result digest) of every named graph that states one."""
+    return {r["g"].value: r["v"].value for r in store.select(VERSIONS)}
+
+
+def sync_mirror(remote: SparqlStore, mirror: OxigraphStore, restricted: set[str]) -> tuple[int, int]:
+    """Make `mirror` hold exactly the remote's graphs outside `restricted`; returns (graphs copied, dropped)."""
+    public = set(remote.named_graphs()) - restricted
+    held = set(mirror.named_graphs())
+    theirs, ours = versions(remote), versions(mirror)
+    stale = sorted(held - public)
+    changed = sorted(g for g in public if g not in held or g not in theirs or theirs[g] != ours.get(g))
+    mirror.drop_graphs(stale)
+    for start in range(0, len(changed), BATCH):
+        chunk = changed[start : start + BATCH]
+        quads = remote.graph_quads(chunk)
+        mirror.drop_graphs(chunk)
+        mirror.bulk_load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+    mirror.flush()
+    return len(changed), len(stale)
