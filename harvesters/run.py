@@ -97,7 +97,8 @@ class _Writer:
     when they are many and small (20 loads of 1,000 records cost half as much again as one of 20,000).
     """
 
-    GROWTH = 8
+    GROWTH = 4
+    INDEX_CHUNK = 1000  # records whose index values are taken at once (one typed-literal round trip)
 
     def __init__(self, store: GraphStore, batch_size: int, records: dict[str, IndexRecord]) -> None:
         self.store = store
@@ -121,6 +122,8 @@ class _Writer:
         self.content.append(content)
         self.markers.append(markers)
         self.triples.append((graph, triples + indexed))
+        if len(self.triples) >= self.INDEX_CHUNK:
+            self._take_index_records()
         if len(self.content) >= self.batch_size:
             self._submit()
             self.batch_size = min(self.max_batch, self.batch_size * 2)
@@ -130,9 +133,8 @@ class _Writer:
             return
         content, markers = "".join(self.content).encode(), "".join(self.markers).encode()
         drop = self.drop
-        for record in records_from_triples(self.triples):
-            self.records[record.graph] = record
-        self.drop, self.content, self.markers, self.triples = [], [], [], []
+        self._take_index_records()
+        self.drop, self.content, self.markers = [], [], []
         # What a run keeps until its end (stored records, index records) would otherwise be traversed by
         # every full garbage collection, about a third of the mapping time; `harvest_all` unfreezes it.
         gc.freeze()
@@ -140,6 +142,12 @@ class _Writer:
         # The markers of the previous batch go with this content: that batch's content is in the store by now.
         earlier, self._written_markers = self._written_markers, markers
         self._pending = self._pool.submit(self._write, drop, earlier + content)
+
+    def _take_index_records(self) -> None:
+        # As records come, not per batch: a batch's triples as terms would take much more memory than its text.
+        for record in records_from_triples(self.triples):
+            self.records[record.graph] = record
+        self.triples = []
 
     def _write(self, drop: list[str], nquads: bytes) -> None:
         self.store.drop_graphs(drop)

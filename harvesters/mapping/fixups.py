@@ -73,7 +73,8 @@ def fix_profile(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
     predicates = {t.predicate for t in triples}
     if predicates.isdisjoint(_TOUCHED):
         return triples
-    triples = resource_ranges(triples, prefix)
+    if not (predicates.isdisjoint(RANGES) and predicates.isdisjoint(IRI_VALUED)):
+        triples = resource_ranges(triples, prefix)
     if DCAT.downloadURL in predicates:
         triples = _access_urls(triples)
     return _byte_sizes(triples) if DCAT.byteSize in predicates else triples
@@ -81,14 +82,16 @@ def fix_profile(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
 
 def _byte_sizes(triples: list[ox.Triple]) -> list[ox.Triple]:
     """dcat:byteSize as xsd:nonNegativeInteger when the source wrote a whole number in another type."""
-    out = []
-    for t in triples:
+    size, whole = DCAT.byteSize, XSD.nonNegativeInteger
+    out = list(triples)
+    for i, t in enumerate(triples):
+        if t.predicate != size:
+            continue
         obj = t.object
-        if t.predicate == DCAT.byteSize and isinstance(obj, ox.Literal) and obj.datatype != XSD.nonNegativeInteger:
+        if isinstance(obj, ox.Literal) and obj.datatype != whole:
             text = obj.value.strip().removesuffix(".0")
             if text.isdigit():
-                t = ox.Triple(t.subject, t.predicate, ox.Literal(str(int(text)), datatype=XSD.nonNegativeInteger))
-        out.append(t)
+                out[i] = ox.Triple(t.subject, size, ox.Literal(str(int(text)), datatype=whole))
     return out
 
 

@@ -35,26 +35,41 @@ RULES: dict[ox.NamedNode, tuple[Normaliser, ox.NamedNode]] = {
 def normalise_record(triples: list[ox.Triple]) -> list[ox.Triple]:
     """The record's triples with coded values normalised and their originals kept; idempotent."""
     rdf_type, distribution, has_distribution, fmt = RDF.type, DCAT.Distribution, DCAT.distribution, DCT_FORMAT
-    # dct:format means a file type only on a distribution; elsewhere (e.g. on a dct:Standard) leave it.
-    distributions = {t.object for t in triples if t.predicate == has_distribution}
-    distributions.update(t.subject for t in triples if t.predicate == rdf_type and t.object == distribution)
-    out: list[ox.Triple] = []
-    changed = False
-    for t in triples:
-        rule = RULES.get(t.predicate)
+    rules, named, literal = RULES, ox.NamedNode, ox.Literal
+    # One pass reads each triple's terms once (every read builds a new Python object): the distributions,
+    # and the triples a rule may apply to; most records need no change and are returned as they are.
+    distributions = set()
+    candidates: list[tuple[int, ox.Triple, ox.NamedNode, tuple[Normaliser, ox.NamedNode]]] = []
+    for i, t in enumerate(triples):
+        p = t.predicate
+        rule = rules.get(p)
+        if rule is not None:
+            candidates.append((i, t, p, rule))
+        elif p == has_distribution:
+            distributions.add(t.object)
+        elif p == rdf_type and t.object == distribution:
+            distributions.add(t.subject)
+    replaced: dict[int, tuple[ox.Triple, ox.Triple]] = {}
+    for i, t, p, rule in candidates:
         obj = t.object
-        if rule is None or not isinstance(obj, (ox.NamedNode, ox.Literal)):
-            out.append(t)
+        kind = type(obj)
+        if not isinstance(obj, named | literal):  # blank nodes (and quoted triples) are left as they are
             continue
-        if t.predicate == fmt and t.subject not in distributions:
-            out.append(t)
+        # dct:format means a file type only on a distribution; elsewhere (e.g. on a dct:Standard) leave it.
+        if p == fmt and t.subject not in distributions:
             continue
         canonical = rule[0](obj.value)
-        if canonical is None or (isinstance(obj, ox.NamedNode) and obj.value == canonical):
-            out.append(t)
+        if canonical is None or (kind is named and obj.value == canonical):
             continue
-        out.append(ox.Triple(t.subject, t.predicate, ox.NamedNode(canonical)))
-        out.append(ox.Triple(t.subject, rule[1], obj))
-        changed = True
+        replaced[i] = (ox.Triple(t.subject, p, named(canonical)), ox.Triple(t.subject, rule[1], obj))
+    if not replaced:
+        return triples
+    out: list[ox.Triple] = []
+    for i, t in enumerate(triples):
+        pair = replaced.get(i)
+        if pair is None:
+            out.append(t)
+        else:
+            out += pair
     # Two spellings of one value ("CSV", "csv") become one triple; a graph holds each triple once.
-    return list(dict.fromkeys(out)) if changed else out
+    return list(dict.fromkeys(out))
