@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pyoxigraph as ox
@@ -111,6 +112,8 @@ VISIBILITY = _iri(FEDCAT.visibility.value)
 MEASUREMENT, COMMENT, CHECKED = _iri(DQV.QualityMeasurement.value), _iri(RDFS.comment.value), _iri(FQ.checked.value)
 QUALITY_GRAPH, OF_RECORD, BAND = _iri(FQ.QualityGraph.value), _iri(FQ.ofRecord.value), _iri(FEDCAT.qualityBand.value)
 ASSESSMENT, URLS_CHECKED, MQA = _iri(FQ.assessment.value), _iri(FQ.urlsChecked.value), _iri(FQ.mqaScore.value)
+GENERATED_AT, GENERATED_BY = _iri(PROV.generatedAtTime.value), _iri(PROV.wasGeneratedBy.value)
+DIGEST = _iri(FQ.resultDigest.value)
 DIMENSION_IRIS = {name: _iri(FQ[metric].value) for name, metric in DIMENSION_METRICS.items()}
 _METRICS: dict[str, str] = {}  # criterion id -> rendered metric IRI
 _LITERALS: dict[tuple[str, str | None], str] = {}  # (text, language) -> rendered literal
@@ -192,12 +195,55 @@ def metadata_lines(
     return lines
 
 
+# Placeholders for what differs between records with equal results: control characters, which no IRI holds.
+_ID, _DATASET, _RECORD = "\x00", "\x01", "\x02"
+_TEMPLATES: dict[tuple[int, str, bool], tuple[Assessment, str, str]] = {}  # (assessment, visibility, urls checked)
+
+
+def metadata_nquads(
+    settings: Settings,
+    ref: RecordRef,
+    assessment: Assessment,
+    reports: dict[str, Report],
+    profiles: dict[str, ShaclProfile],
+    *,
+    checked_urls: bool,
+) -> tuple[str, str]:
+    """(N-Quads, digest) of a record's metadata quality graph, without the run's stamps: `metadata_lines` placed
+    in the graph, and a digest that changes whenever they do.
+
+    Records with equal results (the scoring shares one Assessment between them) and no SHACL reports differ only
+    in their ids and IRIs: their graph is rendered once, with placeholders, and filled in per record.
+    """
+    graph = metadata_quality_graph(settings.base, ref.dataset_id)
+    if reports:
+        lines = metadata_lines(settings, ref, assessment, reports, profiles, checked_urls=checked_urls)
+        return lines_to_nquads(lines, graph), digest(lines)
+    key = (id(assessment), ref.visibility, checked_urls)
+    found = _TEMPLATES.get(key)
+    if found is None or found[0] is not assessment:
+        blank = RecordRef(_ID, _RECORD, _DATASET, "", ref.visibility, "")
+        lines = metadata_lines(settings, blank, assessment, {}, profiles, checked_urls=checked_urls)
+        if len(_TEMPLATES) >= 10_000:
+            _TEMPLATES.clear()
+        # The template holds the assessment, so its id cannot be reused by another while the entry lives.
+        found = _TEMPLATES[key] = (
+            assessment,
+            lines_to_nquads(lines, metadata_quality_graph(settings.base, _ID)),
+            digest(lines),
+        )
+    _, template, template_digest = found
+    text = template.replace(_ID, ref.dataset_id).replace(_DATASET, ref.dataset).replace(_RECORD, ref.graph)
+    keyed = f"{template_digest}{_ID}{ref.dataset_id}{_DATASET}{ref.dataset}{_RECORD}{ref.graph}"
+    return text, hashlib.blake2b(keyed.encode(), digest_size=16).hexdigest()
+
+
 def stamp_lines(graph: str, *, run: str, at: str, digest: str) -> Lines:
     """When and by which run a graph's results were computed, and their digest."""
     return [
-        f"<{graph}> {_iri(PROV.generatedAtTime.value)} {ox.Literal(at, datatype=XSD.dateTime)}",
-        f"<{graph}> {_iri(PROV.wasGeneratedBy.value)} <{run}>",
-        f"<{graph}> {_iri(FQ.resultDigest.value)} {ox.Literal(digest)}",
+        f"<{graph}> {GENERATED_AT} {ox.Literal(at, datatype=XSD.dateTime)}",
+        f"<{graph}> {GENERATED_BY} <{run}>",
+        f'<{graph}> {DIGEST} "{digest}"',  # a hex digest: nothing to escape
     ]
 
 
@@ -319,27 +365,41 @@ def data_triples(settings: Settings, ref: RecordRef, outcome: ValidationOutcome)
 
 
 def replace_graphs(store: GraphStore, graphs: Iterable[tuple[str, Lines]], batch: int = 5000) -> int:
-    """Replace named graphs whole, in batches (one drop of those that exist, then one bulk load); returns how many
-    were written. Few large loads: each bulk load adds files the store later merges, so many small ones cost
-    more than their quads."""
+    """Replace named graphs whole, given as N-Triples lines; returns how many were written (see `replace_texts`)."""
+    return replace_texts(store, ((graph, lines_to_nquads(lines, graph)) for graph, lines in graphs), batch)
+
+
+def replace_texts(store: GraphStore, graphs: Iterable[tuple[str, str]], batch: int = 5000) -> int:
+    """Replace named graphs whole, given as N-Quads text, in batches (one drop of those that exist, then one bulk
+    load); returns how many were written. Few large loads: each bulk load adds files the store later merges, so
+    many small ones cost more than their quads.
+
+    A writer thread stores batch k while the caller makes batch k+1: a bulk load runs in the store without the
+    GIL, so on two cores making and storing the graphs overlap. At most one batch waits, so memory stays bounded.
+    """
     written = 0
     names: list[str] = []
-    texts: list[str] = []  # N-Quads per graph, made at once so the lines can go
+    texts: list[str] = []
+    pending: Future[None] | None = None
 
-    def flush() -> None:
+    def write(names: list[str], texts: list[str]) -> None:
         store.drop_graphs(names)
         store.bulk_load("".join(texts).encode())
-        names.clear()
-        texts.clear()
 
-    for graph, lines in graphs:
-        names.append(graph)
-        texts.append(lines_to_nquads(lines, graph))
-        written += 1
-        if len(names) >= batch:
-            flush()
-    if names:
-        flush()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dqv-writer") as writer:
+        for graph, text in graphs:
+            names.append(graph)
+            texts.append(text)
+            written += 1
+            if len(names) >= batch:
+                if pending is not None:
+                    pending.result()  # the previous batch is stored (and its error, if any, raised) first
+                pending = writer.submit(write, names, texts)
+                names, texts = [], []
+        if pending is not None:
+            pending.result()
+        if names:
+            write(names, texts)
     store.flush()
     return written
 

@@ -284,6 +284,9 @@ _ACCESS, _DOWNLOAD, _FORMAT, _MEDIA = (
 _LICENSE, _RIGHTS, _BYTES = DCT.license.value, DCT.rights.value, DCAT.byteSize.value
 _ACCESS_RIGHTS, _CONTACT, _PUBLISHER = DCT.accessRights.value, DCAT.contactPoint.value, DCT.publisher.value
 _ISSUED, _MODIFIED = DCT.issued.value, DCT.modified.value
+_PRESENT = (_KEYWORD, _THEME, _SPATIAL, _TEMPORAL, _ACCESS_RIGHTS, _CONTACT, _PUBLISHER, _ISSUED, _MODIFIED)
+_ASSESSED: dict[tuple[object, ...], Assessment] = {}  # equal inputs, one shared (never modified) Assessment
+_ASSESSED_MAX = 100_000
 _UNCHECKED_NOTE = "not checked (run `fedcat quality score --check-urls`)"
 _NONE: list[str] = []
 
@@ -299,7 +302,8 @@ def assess(
     `dcat_ap` is (conforms, violations) from the record's DCAT-AP SHACL report, None when not validated;
     `reachable` maps URLs to whether they answered, None when URLs were not checked. A URL missing from it
     (beyond the run's `--max-urls` bound) is assumed reachable, like every URL when none were checked, and
-    the criterion says it was not checked.
+    the criterion says it was not checked. Records with equal inputs get the same Assessment object: treat it as
+    read-only.
     """
     file_types, licences, rights = _concepts("file-type"), _concepts("licence"), _concepts("access-right")
     iana = str(IANA_MEDIA_TYPE)
@@ -333,6 +337,19 @@ def assess(
         n_rights += bool(get(_RIGHTS))
         n_bytes += bool(get(_BYTES))
     total = len(dists)
+    data = facts.dataset
+    # Everything the results depend on, so records alike (most of a catalogue) share one Assessment.
+    key = (
+        tuple(bool(data.get(p)) for p in _PRESENT),
+        any(v in rights for v in data.get(_ACCESS_RIGHTS, _NONE)),
+        (n_access, n_download, n_download_ok, n_format, n_media, n_vocab, n_open, n_machine),
+        (n_licence, n_licence_vocab, n_rights, n_bytes, total),
+        checked,
+        dcat_ap,
+    )
+    found = _ASSESSED.get(key)
+    if found is not None:
+        return found
     results = [
         _has(facts, BY_ID["keywords"], _KEYWORD),
         _has(facts, BY_ID["categories"], _THEME),
@@ -377,7 +394,10 @@ def assess(
             else r
             for r in results
         ]
-    return Assessment(results)
+    if len(_ASSESSED) >= _ASSESSED_MAX:
+        _ASSESSED.clear()
+    found = _ASSESSED[key] = Assessment(results)
+    return found
 
 
 def _dcat_ap(report: tuple[bool, int] | None) -> CriterionResult:

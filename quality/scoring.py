@@ -22,6 +22,7 @@ from catalogue.config import Settings
 from catalogue.datatypes import restore_datatypes
 from catalogue.index import prepare_index, update_index
 from catalogue.ranges import range_types
+from catalogue.records import lines_to_nquads
 from catalogue.store import GraphStore
 from quality import dqv, shacl
 from quality.lookup import RecordRef, all_records, find_record
@@ -331,7 +332,7 @@ def score(
     groups: dict[tuple[str, str], Group] = {}
     computing = [0.0]  # seconds spent scoring, as opposed to writing (the generator is consumed by the writer)
 
-    def graphs() -> Iterator[tuple[str, list[str]]]:
+    def graphs() -> Iterator[tuple[str, str]]:
         for ref in refs:
             started = time.monotonic()
             f = facts[ref.graph]
@@ -358,10 +359,9 @@ def score(
                 if publisher and pid:
                     groups.setdefault(("publisher", pid), Group("publisher", pid, publisher[1])).records.append(scored)
             graph = metadata_quality_graph(settings.base, ref.dataset_id)
-            lines = dqv.metadata_lines(settings, ref, assessment, mine, by_name, checked_urls=check_urls)
+            text, found = dqv.metadata_nquads(settings, ref, assessment, mine, by_name, checked_urls=check_urls)
             # Results equal to the stored ones are not rewritten: a re-score of an unchanged catalogue writes
             # nothing, and the stored graph keeps the time its results were first computed.
-            found = dqv.digest(lines)
             done = sum(band_counts.values())
             if on_progress and done % 1000 == 0:
                 on_progress("scoring", done, len(refs))
@@ -369,12 +369,12 @@ def score(
                 run.unchanged += 1
                 computing[0] += time.monotonic() - started
             else:
-                lines += dqv.stamp_lines(graph, run=run.run, at=at, digest=found)
+                text += lines_to_nquads(dqv.stamp_lines(graph, run=run.run, at=at, digest=found), graph)
                 computing[0] += time.monotonic() - started
-                yield graph, lines
+                yield graph, text
 
     digests = dqv.stored_digests(store)
-    run.written = dqv.replace_graphs(store, graphs())
+    run.written = dqv.replace_texts(store, graphs())
     run.seconds["score"] = round(computing[0], 3)
     run.seconds["write"] = round(time.monotonic() - tick - computing[0], 3)
     if not dataset_ids:  # a summary describes a whole source or publisher, so only a full pass writes one
