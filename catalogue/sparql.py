@@ -12,7 +12,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from catalogue.config import Settings
-from catalogue.snapshots import SnapshotStore
+from catalogue.snapshots import SnapshotStore, current
 from catalogue.sparql_pool import QueryPool
 from catalogue.sparql_protocol import (
     BadSparqlRequest,
@@ -49,16 +49,21 @@ class SparqlEndpoint:
         self.limits = settings.sparql
         self.url = f"{settings.base}/sparql"
         # Workers open snapshots by path; a store that is not a published snapshot cannot be shared with them.
-        if not isinstance(public, SnapshotStore) and settings.store.backend == "sparql":
-            public = SnapshotStore(settings, public=True)  # a remote store's public mirror (catalogue.public_mirror)
         self._public = public if isinstance(public, SnapshotStore) else None
         self._full = full if isinstance(full, SnapshotStore) else None
-        self.pool = QueryPool(self.limits) if self._public is not None else None
+        # A remote store's public projection is published from its mirror (catalogue.public_mirror) by the writers;
+        # the endpoint opens it once there is one, and does not publish itself (the server may be down right now).
+        self._mirrored = self._public is None and settings.store.backend == "sparql"
+        self.pool = QueryPool(self.limits) if self._public is not None or self._mirrored else None
 
     def start(self) -> None:
-        """Start the query workers, opening the current public snapshot."""
+        """Start the query workers, opening the current public snapshot (if there is one yet)."""
         if self.pool is not None:
-            self.pool.start(self._snapshot(restricted=False))
+            try:
+                snapshot: str | None = self._snapshot(restricted=False)
+            except EndpointUnavailable:
+                snapshot = None
+            self.pool.start(snapshot)
 
     def close(self) -> None:
         """Stop the query workers."""
@@ -66,9 +71,14 @@ class SparqlEndpoint:
             self.pool.close()
 
     def _snapshot(self, restricted: bool) -> str:
+        if self._mirrored and self._public is None and not restricted and current(self.settings) is not None:
+            self._public = SnapshotStore(self.settings, public=True)
         source = self._full if restricted else self._public
         if source is None:
-            raise EndpointUnavailable("the SPARQL endpoint serves published snapshots, and this node has none")
+            raise EndpointUnavailable(
+                "the SPARQL endpoint serves published snapshots, and this node has none yet"
+                + (" (a harvest on the remote store publishes the first)" if self._mirrored else "")
+            )
         source.refresh()
         return str(source.snapshot)
 

@@ -778,6 +778,20 @@ def test_sparql_on_a_remote_store_never_shows_restricted_records_and_follows_har
         assert sparql_titles(client) == {"Air quality, hourly", "Bus stops"}
 
 
+def test_sparql_on_a_remote_store_waits_for_the_first_publication_without_a_restart(
+    nodes: Nodes, server: LoopbackServer
+) -> None:
+    server.route("/home.ttl", HOME_TTL)
+    add_source(nodes, "home", "dcat", f"{server.url}/home.ttl")
+    assert nodes.run("sparql", "sources", "list").exit_code == 0  # the remote store's settings, as an operator's
+    with TestClient(create_app(load_settings(nodes.sparql))) as client:
+        before = client.get("/sparql", params={"query": TITLES})
+        assert before.status_code == 503 and before.json()["type"] == "sparql-unavailable"
+        assert "a harvest on the remote store publishes the first" in before.json()["detail"]
+        assert nodes.run("sparql", "harvest").exit_code == 0
+        assert sparql_titles(client) == {"Air quality", "Bus stops", "Only here"}
+
+
 def test_the_public_mirror_copies_only_graphs_whose_version_changed(nodes: Nodes, server: LoopbackServer) -> None:
     server.route("/home.ttl", HOME_TTL)
     add_source(nodes, "home", "dcat", f"{server.url}/home.ttl")
