@@ -25,12 +25,13 @@ from benchmarks.synthetic import write_dcat_pages  # noqa: E402
 SIZES = {"smoke": 2_000, "medium": 20_000, "full": 100_000}
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MB and exit code of one command."""
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (all threads), peak RSS in MB and exit code of one command."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - started, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
 def start_static(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -75,8 +76,8 @@ def start_ckan(total: int, work: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("CKAN server did not start")
 
 
-def floor_bulk_load(home: Path, work: Path) -> tuple[float, int]:
-    """Seconds for a raw pyoxigraph bulk load of the harvested records' quads (one graph per dataset)."""
+def floor_bulk_load(home: Path, work: Path) -> tuple[float, float, int]:
+    """Wall and CPU seconds of a raw pyoxigraph bulk load of the harvested records' quads (one graph per dataset)."""
     store = ox.Store.read_only(str(home / "store"))
     nq = work / "floor.nq"
     records = 0
@@ -88,10 +89,10 @@ def floor_bulk_load(home: Path, work: Path) -> tuple[float, int]:
             ox.serialize(quads, f, format=ox.RdfFormat.N_QUADS)
     del store
     target = ox.Store(str(work / "floor-store"))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     target.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
     target.flush()
-    return time.perf_counter() - started, records
+    return time.perf_counter() - started, time.process_time() - cpu, records
 
 
 def bench_kind(kind: str, url: str, n: int, work: Path) -> list[list[str]]:
@@ -105,9 +106,9 @@ def bench_kind(kind: str, url: str, n: int, work: Path) -> list[list[str]]:
         check=True,
         capture_output=True,
     )
-    first, rss1, code1 = run_measured([*fedcat, "harvest"], env)
-    again, rss2, code2 = run_measured([*fedcat, "harvest"], env)
-    floor, records = floor_bulk_load(home, work / kind)
+    first, cpu1, rss1, code1 = run_measured([*fedcat, "harvest"], env)
+    again, cpu2, rss2, code2 = run_measured([*fedcat, "harvest"], env)
+    floor, cpu0, records = floor_bulk_load(home, work / kind)
     if code1 or code2 or records != n:
         raise SystemExit(f"{kind}: harvest failed (exit {code1}/{code2}, {records} of {n} records)")
     return [
@@ -116,6 +117,7 @@ def bench_kind(kind: str, url: str, n: int, work: Path) -> list[list[str]]:
             "first harvest",
             f"{n}",
             f"{first:.1f}",
+            f"{cpu1:.1f}",
             f"{n / first:,.0f}",
             f"{rss1:,.0f}",
             f"{first / floor:.2f}x",
@@ -125,11 +127,21 @@ def bench_kind(kind: str, url: str, n: int, work: Path) -> list[list[str]]:
             "unchanged re-harvest",
             f"{n}",
             f"{again:.1f}",
+            f"{cpu2:.1f}",
             f"{n / again:,.0f}",
             f"{rss2:,.0f}",
             f"{first / again:.1f}x faster",
         ],
-        [kind, "floor: raw bulk load", f"{records}", f"{floor:.1f}", f"{records / floor:,.0f}", "", "1.00x"],
+        [
+            kind,
+            "floor: raw bulk load",
+            f"{records}",
+            f"{floor:.1f}",
+            f"{cpu0:.1f}",
+            f"{records / floor:,.0f}",
+            "",
+            "1.00x",
+        ],
     ]
 
 
@@ -161,10 +173,12 @@ def main() -> None:
         "run",
         "datasets",
         "seconds",
+        "CPU s",
         "datasets/s",
         "peak RSS MB",
         "vs floor",
-        title=f"harvest benchmark ({args.size}, {n:,} datasets per kind, {os.cpu_count()} cores)",
+        title=f"harvest benchmark ({args.size}, {n:,} datasets per kind, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} at the end)",
     )
     for row in rows:
         table.add_row(*row)

@@ -138,10 +138,9 @@ class IndexRecord:
     def take(self, code: str, value: ox.NamedNode | ox.BlankNode | ox.Literal, about: str | None) -> None:
         """Add one (code, value) row of the batch query."""
         text = value.value
-        lang = lang_of(value) if isinstance(value, ox.Literal) else None
         if code in _TEXT:
-            if lang is not None:
-                getattr(self, _TEXT[code])[lang].append(text)
+            if isinstance(value, ox.Literal):
+                getattr(self, _TEXT[code])[lang_of(value)].append(text)
         elif code in _SETS:
             getattr(self, _SETS[code]).add(text)
         elif code == "visibility":
@@ -155,10 +154,10 @@ class IndexRecord:
         elif code == "publisher":
             if text not in self.publishers:
                 self.publishers.append(text)
-        elif code == "publisher_name" and about is not None and lang is not None:
-            _keep_least(self.publisher_names[about], lang, text)
-        elif code == "protection_label" and about is not None and lang is not None:
-            _keep_least(self.protection[about], lang, text)
+        elif code == "publisher_name" and about is not None and isinstance(value, ox.Literal):
+            _keep_least(self.publisher_names[about], lang_of(value), text)
+        elif code == "protection_label" and about is not None and isinstance(value, ox.Literal):
+            _keep_least(self.protection[about], lang_of(value), text)
         elif code == "protection":
             self.protection.setdefault(text, {})
         elif code == "hosted":
@@ -372,13 +371,16 @@ def payload(record: IndexRecord) -> dict[str, object]:
     }
 
 
+_HEX = re.compile(r"[0-9a-f]{1,16}")
+
+
 def to_document(record: IndexRecord) -> tantivy.Document:
     """The tantivy document of one record."""
     doc = tantivy.Document()
     doc.add_text("graph", record.graph)
     doc.add_text("id", record.id)
     doc.add_text("visibility", record.visibility)
-    tiekey = int(record.id[:16], 16) if re.fullmatch(r"[0-9a-f]{1,16}", record.id[:16]) else 0
+    tiekey = int(record.id[:16], 16) if _HEX.fullmatch(record.id[:16]) else 0
     doc.add_unsigned("tiekey", tiekey)
     doc.add_unsigned("bucket", tiekey % SAMPLE_BUCKETS)
     modified = record.modified or record.issued or record.last_changed

@@ -26,19 +26,28 @@ def match_keys(record: Record) -> set[str]:
     """The keys by which two records are the same dataset."""
     dataset = record.dataset
     keys = {"iri:" + normalise_url(dataset.value)}
-    identifier, landing, distribution = DCT.identifier, DCAT.landingPage, DCAT.distribution
-    dist_nodes = {t.object for t in record.triples if t.predicate == distribution and t.subject == dataset}
+    identifier, landing, distribution, urls = DCT.identifier, DCAT.landingPage, DCAT.distribution, _URL_PREDICATES
+    # One pass over the triples (reading a triple's terms builds new objects each time); URLs are kept until
+    # the distributions are known.
+    dist_nodes = set()
+    candidates = []
     for t in record.triples:
         p = t.predicate
-        if p in _URL_PREDICATES and t.subject in dist_nodes and isinstance(t.object, ox.NamedNode):
-            if _is_file_url(t):
-                keys.add("url:" + normalise_url(t.object.value))
+        if p in urls:
+            candidates.append(t)
+        elif p == distribution:
+            if t.subject == dataset:
+                dist_nodes.add(t.object)
         elif p in (identifier, landing) and t.subject == dataset:
             obj = t.object
             if p == identifier and isinstance(obj, ox.Literal | ox.NamedNode) and obj.value.strip():
                 keys.add("id:" + obj.value.strip().lower())
             elif p == landing and isinstance(obj, ox.NamedNode):
                 keys.add("url:" + normalise_url(obj.value))
+    for t in candidates:
+        obj = t.object
+        if isinstance(obj, ox.NamedNode) and t.subject in dist_nodes and _is_file_url(t):
+            keys.add("url:" + normalise_url(obj.value))
     return keys
 
 
