@@ -30,7 +30,8 @@ def runtime_of(request: Request) -> AccessRuntime:
     return request.app.state.access
 
 
-async def _optional(request: Request) -> Principal | None:
+async def optional_principal(request: Request) -> Principal | None:
+    """The caller's principal from an `Authorization: Bearer` token (None without one); a bad token is a 401."""
     header = request.headers.get("authorization")
     if header is None:
         return None
@@ -54,13 +55,13 @@ async def _optional(request: Request) -> Principal | None:
     return principal
 
 
-async def _required(principal: Annotated[Principal | None, Depends(_optional)]) -> Principal:
+async def _required(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise MissingToken("this needs an access token")
     return principal
 
 
-OptionalPrincipal = Annotated[Principal | None, Depends(_optional)]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CurrentUser = Annotated[Principal, Depends(_required)]
 
 

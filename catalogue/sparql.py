@@ -74,6 +74,11 @@ class SparqlEndpoint:
         if self._mirrored and self._public is None and not restricted and current(self.settings) is not None:
             self._public = SnapshotStore(self.settings, public=True)
         source = self._full if restricted else self._public
+        if source is None and restricted and self._mirrored:
+            raise EndpointUnavailable(
+                "restricted records are queryable here only on the embedded store; on a remote store the mirror "
+                "holds public records only: query the store's own endpoint with its own access control"
+            )
         if source is None:
             raise EndpointUnavailable(
                 "the SPARQL endpoint serves published snapshots, and this node has none yet"
@@ -83,7 +88,7 @@ class SparqlEndpoint:
         return str(source.snapshot)
 
     async def query(self, operation: Operation, accept: str | None, restricted: bool = False) -> tuple[Answer, bytes]:
-        """Answer one query operation; `restricted` (for entitled partner tokens, later) reads every record."""
+        """Answer one query operation; `restricted` (partner tokens with `catalogue:restricted`) reads every record."""
         assert operation.query is not None
         shape = guard_query(operation.query)
         formats = {kind: negotiate(accept, kind) for kind in ("solutions", "boolean", "graph")}

@@ -160,6 +160,38 @@ def test_refresh_rotation_and_reuse_detection(node: Any) -> None:
         assert after.status_code == 400
 
 
+TITLES = "SELECT ?t WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/title> ?t }"
+
+
+def sparql_titles(client: httpx.Client, **headers: str) -> tuple[httpx.Response, set[str]]:
+    response = client.get("/sparql", params={"query": TITLES}, headers={"Accept": "application/json", **headers})
+    titles = {row["t"]["value"] for row in response.json()["results"]["bindings"]} if response.is_success else set()
+    return response, titles
+
+
+def test_a_partner_portal_token_with_catalogue_restricted_sees_restricted_records_over_sparql(node: Any) -> None:
+    auth = (node.portal["client_id"], node.portal["client_secret"])
+    with node.client() as client:
+        wide = client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=auth).json()
+        narrow = client.post(
+            "/oauth/token", data={"grant_type": "client_credentials", "scope": "access:request"}, auth=auth
+        ).json()
+        anonymous, public = sparql_titles(client)
+        assert public == {"Parks"} and "private" not in anonymous.headers.get("cache-control", "")
+        entitled, everything = sparql_titles(client, Authorization=f"Bearer {wide['access_token']}")
+        assert everything == {"Parks", "Hospital stays", "Census microdata"}
+        assert entitled.headers["cache-control"] == "private, no-store"
+        assert "Authorization" in entitled.headers["vary"]
+        _, narrowed = sparql_titles(client, Authorization=f"Bearer {narrow['access_token']}")
+        assert narrowed == {"Parks"}  # a valid token without the scope gets the public view
+        bad, _ = sparql_titles(client, Authorization=f"Bearer {wide['access_token'][:-4]}AAAA")
+        assert bad.status_code == 401 and bad.json()["type"] == "invalid-token"
+        assert bad.headers["www-authenticate"].startswith("Bearer ")
+        assert bad.headers["access-control-allow-origin"] == "*"  # a portal's browser can read why
+        malformed, _ = sparql_titles(client, Authorization="Basic dXNlcjpwYXNz")
+        assert malformed.status_code == 401 and malformed.json()["type"] == "invalid-token"
+
+
 def test_client_credentials(node: Any) -> None:
     auth = (node.portal["client_id"], node.portal["client_secret"])
     with node.client() as client:

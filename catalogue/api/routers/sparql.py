@@ -10,6 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from access.deps import optional_principal
+from access.errors import BearerError
 from catalogue.api.routers import pages
 from catalogue.sparql import SparqlEndpoint
 from catalogue.sparql_protocol import (
@@ -26,6 +28,7 @@ from catalogue.sparql_results import MEDIA_TYPES
 router = APIRouter(tags=["sparql"])
 
 TRUNCATED_HEADER = "Fedcat-Results-Truncated"
+RESTRICTED_SCOPE = "catalogue:restricted"  # partner portals entitled to restricted metadata
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, Retry-After, Content-Type",
@@ -61,9 +64,10 @@ _POST_DOCS = {
 }
 
 
-def _problem(exc: SparqlError) -> JSONResponse:
+def _problem(exc: SparqlError | BearerError) -> JSONResponse:
+    extra = exc.headers if isinstance(exc, SparqlError) else {}
     return JSONResponse(
-        exc.to_dict(), status_code=exc.status, media_type="application/problem+json", headers={**CORS, **exc.headers}
+        exc.to_dict(), status_code=exc.status, media_type="application/problem+json", headers={**CORS, **extra}
     )
 
 
@@ -79,6 +83,14 @@ async def _body(request: Request, cap: int) -> bytes:
             raise QueryTooLarge(f"the request body is over {cap} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _sees_restricted(request: Request) -> bool:
+    """True for a valid bearer token with `catalogue:restricted`; a token without it gets the public view."""
+    if "authorization" not in request.headers:
+        return False
+    principal = await optional_principal(request)
+    return principal is not None and RESTRICTED_SCOPE in principal.scopes
 
 
 async def _handle(request: Request) -> Response:
@@ -101,10 +113,17 @@ async def _handle(request: Request) -> Response:
                 raise ResultNotAcceptable("the service description comes as Turtle, JSON-LD, RDF/XML or N-Triples")
             headers = {**CORS, "Vary": "Accept"}
             return Response(endpoint.service_description(fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
-        answer, content = await endpoint.query(operation, accept)
+        restricted = await _sees_restricted(request)
+        answer, content = await endpoint.query(operation, accept, restricted=restricted)
     except SparqlError as exc:
         return _problem(exc)
-    headers = {**CORS, "Vary": "Accept"}
+    except BearerError as exc:
+        response = _problem(exc)
+        response.headers.update({"WWW-Authenticate": exc.www_authenticate, "Cache-Control": "no-store"})
+        return response
+    headers = {**CORS, "Vary": "Accept, Authorization"}
+    if restricted:  # an answer for one entitled caller: no shared cache may keep it
+        headers["Cache-Control"] = "private, no-store"
     if answer.truncated:
         headers[TRUNCATED_HEADER] = "true"
     return Response(content, media_type=answer.media_type, headers=headers)
