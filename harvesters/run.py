@@ -155,7 +155,8 @@ class _Writer:
 
     def _write_markers(self) -> None:
         markers, self._written_markers = self._written_markers, b""
-        self.store.bulk_load(markers)
+        if markers:
+            self.store.bulk_load(markers)
 
     def wait(self) -> None:
         """Wait for the batch in flight; re-raises its error."""
