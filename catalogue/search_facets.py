@@ -13,9 +13,10 @@ import math
 from typing import Any
 
 import tantivy
-from tantivy import FieldType, Occur, Query
+from tantivy import FieldType, Query
 
 from catalogue.index_schema import GROUP_FIELD, GROUP_SEP, GROUPED, SAMPLE_BUCKETS
+from catalogue.search_query import combine
 
 EXACT_FACETS = 3_000
 SAMPLE_TARGET = 2_000
@@ -64,21 +65,34 @@ def _buckets(result: dict[str, Any], scale: float = 1.0) -> list[tuple[str, int]
 
 
 def facet_counts(
-    searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query, fields: dict[str, str], total: int | None = None
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    base: Query | None,
+    filters: list[Query],
+    hidden: Query | None,
+    fields: dict[str, str],
+    total: int | None = None,
 ) -> tuple[Counts, bool]:
-    """The counts of each facet's values (facet name -> field) among the matches of `query`, and if exact.
+    """The counts of each facet's values (facet name -> field) among the matches, and if they are exact.
 
-    `total` is the number of matches when the caller knows it already.
+    The matches are those of `combine(base, filters, hidden)`; `total` is their number when the caller knows
+    it already.
     """
-    if total is None:
+    query = combine(base, filters, hidden)
+    if total is None and base is None and not filters:
+        # Every record the caller may see (a filtered facet while browsing): the few hidden ones are far
+        # cheaper to count than the whole catalogue.
+        total = searcher.num_docs - (count(searcher, hidden) if hidden is not None else 0)
+    elif total is None:
         total = count(searcher, query)
     aggs = _aggregations(fields)
     if total <= EXACT_FACETS:
         return _split(searcher.aggregate(query, aggs), fields, 1.0), True
     cut = min(SAMPLE_BUCKETS, math.ceil(SAMPLE_BUCKETS * SAMPLE_TARGET / total))
-    # A fast-field range check per matching document: far cheaper than intersecting with posting lists.
+    # A fast-field range check per matching document: far cheaper than intersecting with posting lists. It
+    # joins the other required clauses in one boolean query: nesting the query in another measured 15% slower.
     sample = Query.range_query(schema, "bucket", FieldType.Unsigned, 0, cut - 1)
     aggs["__n"] = {"value_count": {"field": "tiekey"}}
-    result = searcher.aggregate(Query.boolean_query([(Occur.Must, query), (Occur.Must, sample)]), aggs)
+    result = searcher.aggregate(combine(base, [*filters, sample], hidden), aggs)
     seen = int(result["__n"]["value"])
     return _split(result, fields, total / seen if seen else 0.0), False
