@@ -200,9 +200,10 @@ def metadata(records: int, shacl_records: int, work: Path) -> dict[str, Any]:
     store.flush()
     passes = []
     for label in ("first scoring, writes every record's DQV graph", "re-scoring, records unchanged"):
-        tick, cpu = time.perf_counter(), time.process_time()
+        load = os.getloadavg()[0]
+        tick, cpu = time.perf_counter(), time.process_time()  # process time: every thread, the writer's too
         run = score(settings, store, with_shacl=False)
-        passes.append((label, time.perf_counter() - tick, time.process_time() - cpu, run))
+        passes.append((label, time.perf_counter() - tick, time.process_time() - cpu, run, (load, os.getloadavg()[0])))
     refs = all_records(store)[:shacl_records]
     out: dict[str, Any] = {"records": run.records, "passes": passes, "bands": run.bands, "shacl": {}}
     views = {ref.graph: published_view(store, ref, None) for ref in refs}
@@ -286,10 +287,13 @@ def metadata_part(console: Console, work: Path, records: int, shacl_records: int
     table = Table(title="metadata quality")
     for column in ("", "records", "seconds", "records/s", "records/CPU s"):
         table.add_column(column, justify="right" if column else "left")
-    for label, wall, cpu, run in meta["passes"]:
+    for label, wall, cpu, run, (before, after) in meta["passes"]:
         n = meta["records"]
         table.add_row(f"MQA: {label}", f"{n:,}", f"{wall:.2f}", f"{n / wall:,.0f}", f"{n / cpu:,.0f}")
-        console.print(f"{label}: {run.seconds}; {run.written} written, {run.unchanged} unchanged")
+        console.print(
+            f"{label}: {run.seconds}; {run.written} written, {run.unchanged} unchanged; "
+            f"CPU {cpu:.1f} s; load average {before:.1f} before, {after:.1f} after"
+        )
     for name, (n, seconds) in meta["shacl"].items():
         table.add_row(f"SHACL {name} (1 process)", f"{n:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}", "")
     n, seconds = meta["shacl_parallel"]

@@ -1,9 +1,10 @@
 """`fedcat quality score`: SHACL reports and MQA scores for every record, written as DQV, plus summaries.
 
-Records are read in batches with one SPARQL query each. SHACL validates the record as the node publishes it
-(the export's view: declared datatypes restored, range types stated, the hosted distribution included) and
-caches reports by record content and shapes, so a re-score only validates what changed. The search index
-is updated for the records whose band moved (the band is a search facet), as a harvest updates it.
+An embedded store's records are read a slice at a time, each graph whole, while a writer thread stores the
+previous slice's DQV graphs; a remote store's by SPARQL, one query per batch. SHACL validates the record as the
+node publishes it (the export's view: declared datatypes restored, range types stated, the hosted distribution
+included) and caches reports by record content and shapes, so a re-score only validates what changed. The
+search index is updated for the records whose band moved (the band is a search facet), as a harvest updates it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ BATCH = 1000
 INDEXED_FROM = 500  # records from which whole-store index scans beat one SPARQL join per batch
 PARALLEL_FROM = 200  # records to validate before SHACL spreads over worker processes
 SKOLEM = "/.well-known/genid/"
+SLICE = 1000  # records read at a time when reading overlaps storing
 Progress = Callable[[str, int, int], None]
 
 
@@ -200,6 +202,61 @@ def _read_indexed(raw: ox.Store, graphs: list[str]) -> dict[str, Facts]:
     return wanted
 
 
+_DATASET_KEYS = frozenset(p.value for p in DATASET_PREDICATES)
+_DISTRIBUTION_KEYS = frozenset(p.value for p in DISTRIBUTION_PREDICATES)
+_TOPIC, _DISTRIBUTION, _NAME = FOAF.primaryTopic.value, DCAT.distribution.value, FOAF.name.value
+_PUBLISHER = DCT.publisher.value
+_READ = _DATASET_KEYS | _DISTRIBUTION_KEYS | {_TOPIC, _DISTRIBUTION, _NAME}
+_READ_NODES = tuple(ox.NamedNode(p) for p in sorted(_READ))
+
+
+def read_graphs(raw: ox.Store, graphs: list[str], hosted: dict[str, str]) -> dict[str, Facts]:
+    """Scoring facts of `graphs` by reading each record graph (and its hosted-data graph, `hosted` maps record
+    graphs to them) whole: what `_read_indexed` reads, with the same rules, for a slice of the records at a time,
+    so that scoring reads one slice while the store loads the results of the previous one."""
+    out: dict[str, Facts] = {}
+    for g in graphs:
+        f = out[g] = Facts()
+        _read_graph(raw, g, g, f)
+        if g in hosted:
+            _read_graph(raw, hosted[g], None, f)
+    return out
+
+
+def _read_graph(raw: ox.Store, graph: str, record: str | None, f: Facts) -> None:
+    """Facts from one graph: the record graph (`record` is its IRI) or its hosted-data graph (None)."""
+    topic: str | None = None
+    values: list[tuple[str, str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]] = []
+    node = ox.NamedNode(graph)
+    # One index seek per property scoring reads: titles, descriptions and the rest are never decoded.
+    for predicate in _READ_NODES:
+        p = predicate.value
+        for q in raw.quads_for_pattern(None, predicate, None, node):
+            subject = text(q.subject)
+            if p == _TOPIC:
+                if subject == record:
+                    topic = text(q.object)
+            else:
+                values.append((subject, p, q.object))
+    listed = {text(o) for s, p, o in values if p == _DISTRIBUTION and (record is None or s == topic)}
+    for x in sorted(listed):
+        f.facts.add_distribution(x, None, None)
+    publishers: set[str] = set()
+    for s, p, o in values:
+        if record is not None and s == topic and p in _DATASET_KEYS:
+            value = text(o)
+            f.facts.add_dataset(p, value)
+            if p == _PUBLISHER and value not in f.publishers:
+                f.publishers.append(value)
+                publishers.add(value)
+        elif p in _DISTRIBUTION_KEYS and s in listed:
+            f.facts.add_distribution(s, p, text(o))
+    if record is not None:
+        for s, p, o in values:
+            if p == _NAME and s in publishers and isinstance(o, ox.Literal):
+                f.publisher_names.setdefault(s, []).append(o)
+
+
 def published_view(store: GraphStore, ref: RecordRef, hosted: str | None) -> list[ox.Triple]:
     """The record as the export publishes it: content, hosted distribution, identifier, range types."""
     node = ox.NamedNode(ref.graph)
@@ -299,7 +356,11 @@ def score(
     # Marked pending before anything is written, so a run that dies half-way makes the next writer rebuild.
     indexed = prepare_index(settings, store, create=False)
     stored_bands = bands(store) if indexed else {}
-    facts = read_facts(store, [r.graph for r in refs])
+    # An embedded store is read a slice at a time while the previous slice's results are stored (a bulk load
+    # runs without the GIL, so on two cores the two overlap); checking URLs needs every URL first.
+    # (No reference to the pyoxigraph store is kept in this frame: closing `store` must release it.)
+    sliced = isinstance(getattr(store, "raw", None), ox.Store) and not check_urls
+    facts = {} if sliced else read_facts(store, [r.graph for r in refs])
     run.seconds["read"] = round(time.monotonic() - clock, 3)
     profiles = shacl.profiles()
     reports: dict[str, dict[str, shacl.Report]] = {}
@@ -331,9 +392,17 @@ def score(
     new_bands: dict[str, str] = {}
     groups: dict[tuple[str, str], Group] = {}
     computing = [0.0]  # seconds spent scoring, as opposed to writing (the generator is consumed by the writer)
+    reading = [0.0]  # seconds spent reading slices of records while storing the previous ones
 
     def graphs() -> Iterator[tuple[str, str]]:
-        for ref in refs:
+        for n, ref in enumerate(refs):
+            if sliced and n % SLICE == 0:
+                started = time.monotonic()
+                facts.clear()
+                raw = store.raw  # type: ignore[attr-defined]  # an OxigraphStore (`sliced`)
+                facts.update(read_graphs(raw, [r.graph for r in refs[n : n + SLICE]], hosted))
+                del raw
+                reading[0] += time.monotonic() - started
             started = time.monotonic()
             f = facts[ref.graph]
             mine = reports.get(ref.graph, {})
@@ -376,7 +445,8 @@ def score(
     digests = dqv.stored_digests(store)
     run.written = dqv.replace_texts(store, graphs())
     run.seconds["score"] = round(computing[0], 3)
-    run.seconds["write"] = round(time.monotonic() - tick - computing[0], 3)
+    run.seconds["read"] = round(run.seconds["read"] + reading[0], 3)
+    run.seconds["write"] = round(time.monotonic() - tick - computing[0] - reading[0], 3)
     if not dataset_ids:  # a summary describes a whole source or publisher, so only a full pass writes one
         history = []
         harvest_runs = {s: latest_harvest_run(store, settings.base, s) for s in {ref.source for ref in refs}}
@@ -406,4 +476,4 @@ def score(
     return run
 
 
-__all__ = ["ScoreRun", "published_view", "read_facts", "score"]
+__all__ = ["ScoreRun", "published_view", "read_facts", "read_graphs", "score"]

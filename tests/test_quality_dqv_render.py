@@ -15,10 +15,15 @@ from quality import dqv, shacl
 from quality.lookup import RecordRef
 from quality.metadata import DIMENSIONS, RecordFacts, assess
 from quality.report import metadata_section
+from quality.scoring import HOSTED_QUERY, read_facts, read_graphs
 from quality.terms import metadata_quality_graph
-from tests.test_quality_mqa import FULL_DISTRIBUTION, facts
+from tests.test_quality_hosted import ADMISSIONS, home_id, quality_template
+from tests.test_quality_mqa import FULL_DISTRIBUTION, BackendNode, facts, quality_node
+
+__all__ = ["quality_node", "quality_template"]
 
 DQV = "http://www.w3.org/ns/dqv#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def ref(n: int, visibility: str = "public") -> RecordRef:
@@ -102,11 +107,57 @@ def test_what_is_written_reads_back_as_dqv_with_every_shortfall_explained(tmp_pa
     explained = [r for r in assessment.results if r.lost > 0 or not r.checked]  # shortfalls and assumptions
     assert len(measured) == 1 + len(DIMENSIONS) + len(explained), "each a measurement on the dataset"
     assert [m["criterion"] for m in mqa["assumed"]] == [r.criterion.id for r in explained if r.lost <= 0]
+    g = ox.NamedNode(written[1][0])
+    typed = {
+        q.subject
+        for q in store.raw.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(DQV + "QualityMeasurement"), g)
+    }
+    linked = {
+        q.object for q in store.raw.quads_for_pattern(dataset, ox.NamedNode(DQV + "hasQualityMeasurement"), None, g)
+    }
+    # The score is the typed entry point linked from the dataset; the others' type is what dqv:isMeasurementOf
+    # (domain dqv:QualityMeasurement) entails, and dqv:computedOn attaches them to the dataset.
+    assert typed == linked == {ox.NamedNode(written[1][0] + "#mqa")}
     for node in measured:
-        metrics = list(store.raw.quads_for_pattern(node, ox.NamedNode(DQV + "isMeasurementOf"), None, None))  # type: ignore[arg-type]
-        values = list(store.raw.quads_for_pattern(node, ox.NamedNode(DQV + "value"), None, None))  # type: ignore[arg-type]
+        metrics = list(store.raw.quads_for_pattern(node, ox.NamedNode(DQV + "isMeasurementOf"), None, None))
+        values = list(store.raw.quads_for_pattern(node, ox.NamedNode(DQV + "value"), None, None))
         assert len(metrics) == 1 and len(values) == 1
     shapes_conform = shacl.validate_one(
         [q.triple for q in store.raw.quads_for_pattern(None, None, None, ox.NamedNode(written[1][0]))], shacl.DCAT_AP
     )
     assert shapes_conform.conforms, "a quality graph adds nothing the DCAT-AP shapes object to"
+
+
+def test_reading_a_slice_of_records_reads_what_the_whole_store_scans_read(quality_node: BackendNode) -> None:
+    """Scoring an embedded store reads records a slice at a time, each graph whole (and its hosted-data graph):
+    the same facts as the predicate scans and the SPARQL query."""
+    from quality.lookup import all_records
+
+    node = quality_node
+    assert node.cli("data", "add", home_id(ADMISSIONS), str(node.file(ADMISSIONS)), "--no-validate").exit_code == 0
+    store = node.store()
+    try:
+        graphs = [r.graph for r in all_records(store)]
+        hosted = {r["r"].value: r["h"].value for r in store.select(HOSTED_QUERY)}
+        indexed, sparql = read_facts(store, graphs, indexed=True), read_facts(store, graphs, indexed=False)
+        sliced = {}
+        for start in range(0, len(graphs), 7):
+            sliced.update(read_graphs(store.raw, graphs[start : start + 7], hosted))  # type: ignore[attr-defined]
+    finally:
+        store.close()
+    assert hosted and len(graphs) > 50
+    for graph in graphs:
+        a, b, c = indexed[graph], sparql[graph], sliced[graph]
+        for other in (b, c):
+            assert {k: sorted(v) for k, v in a.facts.dataset.items()} == {
+                k: sorted(v) for k, v in other.facts.dataset.items()
+            }
+            assert {d: {k: sorted(v) for k, v in p.items()} for d, p in a.facts.distributions.items()} == {
+                d: {k: sorted(v) for k, v in p.items()} for d, p in other.facts.distributions.items()
+            }
+            assert a.publisher() == other.publisher()
+            assert sorted(a.publishers) == sorted(other.publishers)
+            assert {k: sorted(map(str, v)) for k, v in a.publisher_names.items()} == {
+                k: sorted(map(str, v)) for k, v in other.publisher_names.items()
+            }
+    assert any(len(sliced[g].facts.distributions) >= 2 and g in hosted for g in graphs), "hosted data is read too"
