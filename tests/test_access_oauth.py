@@ -37,7 +37,7 @@ def parse_client(output: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
     home = tmp_path_factory.mktemp("oauth") / "node"
-    build_node(home)
+    ids = build_node(home)
     web = cli(
         home,
         "clients",
@@ -55,6 +55,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
         served.web = parse_client(web.output)  # type: ignore[attr-defined]
         served.portal = parse_client(portal.output)  # type: ignore[attr-defined]
         served.home = home  # type: ignore[attr-defined]
+        served.ids = ids  # type: ignore[attr-defined]
         yield served
 
 
@@ -169,7 +170,7 @@ def sparql_titles(client: httpx.Client, **headers: str) -> tuple[httpx.Response,
     return response, titles
 
 
-def test_a_partner_portal_token_with_catalogue_restricted_sees_restricted_records_over_sparql(node: Any) -> None:
+def test_a_partner_portal_token_with_catalogue_restricted_sees_restricted_records(node: Any) -> None:
     auth = (node.portal["client_id"], node.portal["client_secret"])
     with node.client() as client:
         wide = client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=auth).json()
@@ -190,6 +191,20 @@ def test_a_partner_portal_token_with_catalogue_restricted_sees_restricted_record
         assert bad.headers["access-control-allow-origin"] == "*"  # a portal's browser can read why
         malformed, _ = sparql_titles(client, Authorization="Basic dXNlcjpwYXNz")
         assert malformed.status_code == 401 and malformed.json()["type"] == "invalid-token"
+        # The search and the JSON dataset view read the same way.
+        entitled_search = client.get("/api/datasets", headers={"Authorization": f"Bearer {wide['access_token']}"})
+        assert {i["title"] for i in entitled_search.json()["items"]} == everything
+        assert entitled_search.headers["cache-control"] == "private, no-store"
+        narrow_search = client.get("/api/datasets", headers={"Authorization": f"Bearer {narrow['access_token']}"})
+        assert {i["title"] for i in narrow_search.json()["items"]} == {"Parks"}
+        assert client.get("/api/datasets").json()["total"] == 1
+        stays = f"/api/datasets/{node.ids['stays']}"
+        assert client.get(stays).status_code == 404
+        assert client.get(stays, headers={"Authorization": f"Bearer {narrow['access_token']}"}).status_code == 404
+        shown = client.get(stays, headers={"Authorization": f"Bearer {wide['access_token']}"})
+        assert shown.status_code == 200 and shown.json()["title"]["value"] == "Hospital stays"
+        bad_search = client.get("/api/datasets", headers={"Authorization": "Bearer nope"})
+        assert bad_search.status_code == 401 and bad_search.json()["type"] == "invalid-token"
 
 
 def test_client_credentials(node: Any) -> None:

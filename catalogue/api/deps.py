@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from access.deps import OptionalPrincipal
 from catalogue.config import Settings
 from catalogue.index import SearchIndex, open_index
 from catalogue.store import GraphStore
@@ -18,6 +19,18 @@ def _settings(request: Request) -> Settings:
 
 def _store(request: Request) -> GraphStore:
     return request.app.state.store
+
+
+RESTRICTED_SCOPE = "catalogue:restricted"  # partner portals (and people) entitled to restricted metadata
+
+
+async def _sees_restricted(principal: OptionalPrincipal) -> bool:
+    # A valid token without the scope reads what anonymous callers read; a bad token is a 401 (BearerError).
+    return principal is not None and RESTRICTED_SCOPE in principal.scopes
+
+
+def _reader_store(request: Request, sees: Annotated[bool, Depends(_sees_restricted)]) -> GraphStore:
+    return request.app.state.full_store if sees else request.app.state.store
 
 
 _index_lock = threading.Lock()
@@ -36,3 +49,5 @@ def search_index(request: Request) -> SearchIndex:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[GraphStore, Depends(_store)]
 SearchIndexDep = Annotated[SearchIndex, Depends(search_index)]
+SeesRestricted = Annotated[bool, Depends(_sees_restricted)]
+ReaderStoreDep = Annotated[GraphStore, Depends(_reader_store)]  # the full store for `SeesRestricted` callers

@@ -1,7 +1,8 @@
 """Dataset pages: `/api/datasets/{id}` (JSON) and `/datasets/{id}` (HTML or RDF, by content negotiation).
 
 Anonymous callers read the public snapshot (`StoreDep`), so a restricted record is simply not there: it
-answers 404 exactly as a missing one does.
+answers 404 exactly as a missing one does. The JSON view reads every record for a bearer token with
+`catalogue:restricted` (a partner portal), as the search and `/sparql` do.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from catalogue.api.deps import SettingsDep, StoreDep
+from catalogue.api.deps import ReaderStoreDep, SeesRestricted, SettingsDep, StoreDep
 from catalogue.api.negotiation import JSON_ALIASES, RDF_MEDIA, NotAcceptable, choose, requested_languages
 from catalogue.dataset_view import DatasetView, build_view, links
 from catalogue.datasets import dataset_rdf, load_dataset
@@ -59,13 +60,22 @@ def alternates(dataset_id: str, current: str) -> str:
     responses=NOT_FOUND,
 )
 def dataset_json(
-    dataset_id: str, request: Request, response: Response, settings: SettingsDep, store: StoreDep, lang: LangQ = None
+    dataset_id: str,
+    request: Request,
+    response: Response,
+    settings: SettingsDep,
+    store: ReaderStoreDep,
+    sees_restricted: SeesRestricted,
+    lang: LangQ = None,
 ) -> DatasetView:
     """Titles, descriptions and keywords by language, display values in the requested language, the
-    distributions, provenance and where else the dataset is listed."""
+    distributions, provenance and where else the dataset is listed (restricted records for a bearer token with
+    `catalogue:restricted`)."""
     requested = requested_languages(lang, request.headers.get("accept-language"))
-    view = build_view(load_dataset(store, settings, dataset_id), requested)
-    response.headers["Vary"] = "Accept-Language"
+    view = build_view(load_dataset(store, settings, dataset_id, include_restricted=sees_restricted), requested)
+    response.headers["Vary"] = "Accept-Language, Authorization"
+    if sees_restricted:
+        response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Language"] = view.language
     response.headers["Link"] = alternates(dataset_id, "self")
     return view

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from catalogue.api.deps import search_index
+from catalogue.api.deps import SeesRestricted, search_index
 from catalogue.index_schema import FACETS
 from catalogue.search import (
     MAX_PAGE_SIZE,
     MAX_QUERY_CHARS,
+    PUBLIC,
     SORTS,
     SearchQuery,
     UnknownFacet,
@@ -33,6 +34,7 @@ Facet = Annotated[list[str], Query(description="Facet filter; repeat for OR with
 )
 def datasets(
     request: Request,
+    sees_restricted: SeesRestricted,
     q: Annotated[
         str, Query(description=f'Words, "phrases", prefix*, -excluded (at most {MAX_QUERY_CHARS} chars).')
     ] = "",
@@ -54,7 +56,8 @@ def datasets(
     hosted: Facet = [],  # noqa: B006
     quality_band: Facet = [],  # noqa: B006
 ) -> Response:
-    """Ranked search over every language with facet counts; anonymous callers see public records only."""
+    """Ranked search over every language with facet counts; anonymous callers see public records only, a bearer
+    token with `catalogue:restricted` sees restricted ones too."""
     unknown = sorted(set(request.query_params) - PARAMS - set(FACETS))
     if unknown:
         raise UnknownFacet(f"unknown parameter {', '.join(unknown)}; facets are {', '.join(FACETS)}")
@@ -68,7 +71,10 @@ def datasets(
         page_size=page_size,
         facets=facets,
     )
-    result = search(search_index(request), query)
-    headers = {"Content-Language": result.lang, "Vary": "Accept-Language"}
+    visibility = ("public", "restricted") if sees_restricted else PUBLIC
+    result = search(search_index(request), query, visibility=visibility)
+    headers = {"Content-Language": result.lang, "Vary": "Accept-Language, Authorization"}
+    if sees_restricted:  # an answer for one entitled caller: no shared cache may keep it
+        headers["Cache-Control"] = "private, no-store"
     # The same bytes JSONResponse would send, kept with the (cached) result: repeats skip the encoding.
     return Response(result.json_body(), media_type="application/json", headers=headers)

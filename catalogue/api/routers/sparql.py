@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from access.deps import optional_principal
 from access.errors import BearerError
+from catalogue.api.deps import RESTRICTED_SCOPE
 from catalogue.api.routers import pages
 from catalogue.sparql import SparqlEndpoint
 from catalogue.sparql_protocol import (
@@ -28,7 +29,6 @@ from catalogue.sparql_results import MEDIA_TYPES
 router = APIRouter(tags=["sparql"])
 
 TRUNCATED_HEADER = "Fedcat-Results-Truncated"
-RESTRICTED_SCOPE = "catalogue:restricted"  # partner portals entitled to restricted metadata
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, Retry-After, Content-Type",
