@@ -91,19 +91,21 @@ def _add(
     graphs: list[str],
     scratch: Path,
     on_progress: Progress | None,
-    in_hand: dict[str, IndexRecord] | None = None,
+    in_hand: Iterable[list[IndexRecord]] | None = None,
 ) -> int:
     added = done = 0
-    if in_hand:
+    if in_hand is not None:
         # Records the caller built from the triples it just wrote: only their quality values are read.
-        for start in range(0, len(graphs), BATCH):
-            chunk = [in_hand[g] for g in graphs[start : start + BATCH] if g in in_hand]
+        wanted, taken = set(graphs), set()
+        for batch in in_hand:
+            chunk = [r for r in batch if r.graph in wanted and r.graph not in taken]
             add_quality(store, chunk)
             for record in chunk:
+                taken.add(record.graph)
                 if record.id and record.iri:
                     writer.add_document(to_document(record))
                     added += 1
-        graphs = [g for g in graphs if g not in in_hand]
+        graphs = [g for g in graphs if g not in taken]
     for records in iter_records(store, graphs, scratch):
         for record in records:
             writer.add_document(to_document(record))
@@ -163,15 +165,16 @@ def update_index(
     removed: Iterable[str],
     *,
     wait: float = 30.0,
-    records: dict[str, IndexRecord] | None = None,
+    records: Iterable[list[IndexRecord]] | None = None,
 ) -> int:
     """Re-index `changed` record graphs and drop `removed` ones (IRIs), in one commit; idempotent.
 
     Returns how many documents were (re)written. A missing or outdated index is rebuilt instead. The writer
     lock is waited for up to `wait` seconds (another writer of a remote store may hold it), then `IndexBusy`.
-    `records` (by graph) are index records of changed graphs the caller already has (a harvest builds them from
-    the triples it wrote), so they are not read back; only an embedded store's, whose stored literal forms
-    `records_from_triples` reproduces exactly (a remote store may render typed literals its own way).
+    `records` (batches) are index records of changed graphs the caller already has (a harvest builds them from
+    the triples it wrote and spools them to disk, `catalogue.index_spool`), so they are not read back; used
+    only with an embedded store, whose stored literal forms `records_from_triples` reproduces exactly (a remote
+    store may render typed literals its own way).
     """
     if not isinstance(store, OxigraphStore):
         records = None

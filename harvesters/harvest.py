@@ -94,9 +94,14 @@ def _harvest_all(
     report.duplicates = find_duplicates(store)
     write_duplicates(store, settings.base, report.duplicates)
     changed = [graph for run in report.runs for graph in run.changed]
-    records = {graph: record for run in report.runs for graph, record in run.records.items()}
+    spools = [run.records for run in report.runs if run.records is not None]
     gc.freeze()  # kept until indexed: no garbage collection need traverse them again
-    update_index(settings, store, changed, [graph for run in report.runs for graph in run.withdrawn], records=records)
+    try:
+        records = (batch for spool in spools for batch in spool.batches())
+        update_index(settings, store, changed, [g for run in report.runs for g in run.withdrawn], records=records)
+    finally:
+        for spool in spools:
+            spool.close()
     publish(settings, store)
     settings.reports_path.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -18,7 +18,8 @@ import pyoxigraph as ox
 from catalogue import registry
 from catalogue.config import Settings, SourceConfig
 from catalogue.errors import EmptyGather, FedcatError
-from catalogue.index_docs import IndexRecord, records_from_triples
+from catalogue.index_docs import records_from_triples
+from catalogue.index_spool import IndexSpool
 from catalogue.records import (
     STORED_RECORDS_QUERY,
     MarkerWriter,
@@ -68,8 +69,9 @@ class SourceRun:
     # Record graphs this run wrote or dropped: what the search index must update (not in the JSON report).
     changed: list[str] = field(default_factory=list, repr=False)
     withdrawn: list[str] = field(default_factory=list, repr=False)
-    # Index records of the changed graphs, built from the triples written, so indexing need not read them back.
-    records: dict[str, IndexRecord] = field(default_factory=dict, repr=False)
+    # Index records of the changed graphs, built from the triples written, so indexing need not read them back;
+    # on disk until then (`harvest_all` closes it).
+    records: IndexSpool | None = field(default=None, repr=False)
 
     @property
     def succeeded(self) -> bool:
@@ -102,7 +104,7 @@ class _Writer:
     GROWTH = 4
     INDEX_CHUNK = 1000  # records whose index values are taken at once (one typed-literal round trip)
 
-    def __init__(self, store: GraphStore, batch_size: int, records: dict[str, IndexRecord]) -> None:
+    def __init__(self, store: GraphStore, batch_size: int, records: IndexSpool) -> None:
         self.store = store
         self.batch_size = batch_size
         self.max_batch = batch_size * self.GROWTH
@@ -147,8 +149,7 @@ class _Writer:
 
     def _take_index_records(self) -> None:
         # As records come, not per batch: a batch's triples as terms would take much more memory than its text.
-        for record in records_from_triples(self.triples):
-            self.records[record.graph] = record
+        self.records.add(records_from_triples(self.triples))
         self.triples = []
 
     def _write(self, drop: list[str], nquads: bytes) -> None:
@@ -224,6 +225,7 @@ def harvest_source(
     stored = stored_records(store, source.name)
     ctx.known = set(stored)
     _drop_half_written(store, base, source.name, {s.graph for s in stored.values()})
+    run.records = IndexSpool(settings.home)
     writer = _Writer(store, settings.harvest.batch_size, run.records)
     markers = MarkerWriter(source.name, run.run)
     seen: set[str] = set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
+from catalogue.index_spool import IndexSpool
 from catalogue.records import MarkerWriter, Record, lines_to_nquads, record_graph
 from catalogue.store import OxigraphStore
 from harvesters.run import _Writer, stored_records
@@ -52,7 +53,7 @@ def _feed(writer: _Writer, n: int) -> list[str]:
 
 def test_markers_are_loaded_after_their_content_and_batches_grow():
     store = RecordingStore()
-    writer = _Writer(store, 2, {})
+    writer = _Writer(store, 2, IndexSpool())
     graphs = _feed(writer, 40)
     writer.flush()
     writer.close()
@@ -64,13 +65,14 @@ def test_markers_are_loaded_after_their_content_and_batches_grow():
     assert [len(content) for content, _ in store.loads] == [2, 4, 8, 8, 8, 8, 2, 0]
     assert len(stored_records(store, "s")) == 40
     assert len(writer.records) == 40 and all(r.id and r.source == "s" for r in writer.records.values())
+    assert sorted(g for g, _ in writer.records.items()) == sorted(graphs)
 
 
 # Loads of 12 records in batches of 2: content 1-2; markers 1-2 + content 3-6; markers 3-6 + content 7-12; markers.
 @pytest.mark.parametrize(("fail_on", "marked"), [(1, 0), (2, 0), (3, 2), (4, 6)])
 def test_a_failed_load_leaves_no_marker_on_content_it_may_not_have_written(fail_on, marked):
     store = RecordingStore(fail_on=fail_on)
-    writer = _Writer(store, 2, {})
+    writer = _Writer(store, 2, IndexSpool())
     with pytest.raises(OSError, match="disk full"):
         graphs = _feed(writer, 12)
         writer.flush()
