@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -13,6 +15,9 @@ from rich.markup import escape
 from catalogue import __version__
 from catalogue.config import Settings, load_settings
 from catalogue.errors import ConfigError, FedcatError
+
+if TYPE_CHECKING:
+    from catalogue.store import GraphStore
 
 app = typer.Typer(
     help="fedcat: a federated data-discovery catalogue for secure data access.",
@@ -43,10 +48,31 @@ def settings_for(home: Path | None) -> Settings:
     return settings
 
 
-def fail(exc: FedcatError) -> None:
+def fail(exc: FedcatError) -> NoReturn:
     """Print a FedcatError as one line and exit non-zero (2 for bad input, 1 otherwise)."""
     err.print("[bold red]error[/] " + escape(f"[{exc.type}] {exc.message}"), highlight=False)
     raise typer.Exit(2 if 400 <= exc.status < 500 else 1)
+
+
+@contextmanager
+def node_store(home: Path | None) -> Iterator[tuple[Settings, GraphStore]]:
+    """The node's settings and writable store for one command, closed after it; a FedcatError fails the command."""
+    from catalogue.store import open_store
+
+    try:
+        settings = settings_for(home)
+        store = open_store(settings)
+    except FedcatError as exc:
+        fail(exc)
+    failed: FedcatError | None = None
+    try:
+        yield settings, store
+    except FedcatError as exc:
+        failed = exc
+    finally:
+        store.close()
+    if failed is not None:
+        fail(failed)  # after the store is closed, as a clean exit would leave it
 
 
 @app.callback()

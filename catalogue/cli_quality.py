@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from catalogue.cli import HomeOption, app, err, fail, out, settings_for
+from catalogue.cli import HomeOption, app, err, fail, node_store, out, settings_for
 from catalogue.errors import FedcatError
 
 data_app = typer.Typer(help="Attach data files the node hosts to datasets.", no_args_is_help=True)
@@ -74,18 +74,10 @@ def data_add(
     home: HomeOption = None,
 ) -> None:
     """Attach a data file to a dataset as data this node hosts; validates it when it is new or changed."""
-    from catalogue.store import open_store
     from quality.runs import attach
 
-    try:
-        settings = settings_for(home)
-        store = open_store(settings)
-        try:
-            result, outcomes = attach(settings, store, dataset_id, path, access.value, check=not no_validate)
-        finally:
-            store.close()
-    except FedcatError as exc:
-        fail(exc)
+    with node_store(home) as (settings, store):
+        result, outcomes = attach(settings, store, dataset_id, path, access.value, check=not no_validate)
     h = result.hosted
     state = "attached" if result.previous_sha256 is None else ("replaced" if result.changed else "unchanged")
     out.print(f"{state}: {h.dataset_id} ← {escape(h.original_name)} ({h.kind}, {h.rows} rows, {h.byte_size} bytes)")
@@ -123,19 +115,11 @@ def data_remove(
 ) -> None:
     """Stop hosting a dataset's data (its expectation suite is kept)."""
     from catalogue.snapshots import publish
-    from catalogue.store import open_store
     from quality.hosted import remove_hosted
 
-    try:
-        settings = settings_for(home)
-        store = open_store(settings)
-        try:
-            remove_hosted(settings, store, dataset_id)
-            publish(settings, store)
-        finally:
-            store.close()
-    except FedcatError as exc:
-        fail(exc)
+    with node_store(home) as (settings, store):
+        remove_hosted(settings, store, dataset_id)
+        publish(settings, store)
     out.print(f"removed the hosted data of {dataset_id}")
 
 
@@ -175,24 +159,15 @@ def quality_validate(
     home: HomeOption = None,
 ) -> None:
     """Run the suites on the current hosted data and record the results (with drift) in the graph."""
-    from catalogue.store import open_store
     from quality.runs import validate_datasets
 
-    try:
-        settings = settings_for(home)
-        store = open_store(settings)
-        try:
-            with _progress() as progress:
-                task = progress.add_task("validating", total=len(dataset_ids or []) or None)
+    with node_store(home) as (settings, store), _progress() as progress:
+        task = progress.add_task("validating", total=len(dataset_ids or []) or None)
 
-                def step(dataset_id: str) -> None:
-                    progress.update(task, description=f"validating {dataset_id}", advance=1)
+        def step(dataset_id: str) -> None:
+            progress.update(task, description=f"validating {dataset_id}", advance=1)
 
-                outcomes = validate_datasets(settings, store, dataset_ids, changed_only=changed_only, on_step=step)
-        finally:
-            store.close()
-    except FedcatError as exc:
-        fail(exc)
+        outcomes = validate_datasets(settings, store, dataset_ids, changed_only=changed_only, on_step=step)
     if not outcomes.validated and not outcomes.failed and not outcomes.skipped:
         out.print("no hosted data to validate; attach files with `fedcat data add`")
     code = _report(outcomes)
@@ -215,35 +190,27 @@ def quality_score(
 ) -> None:
     """Score metadata quality (MQA dimensions) and validate records against their SHACL profiles."""
     from catalogue.snapshots import publish
-    from catalogue.store import open_store
     from quality.scoring import score
 
-    try:
-        settings = settings_for(home)
-        store = open_store(settings)
-        try:
-            with _progress() as progress:
-                tasks: dict[str, TaskID] = {}
+    with node_store(home) as (settings, store):
+        with _progress() as progress:
+            tasks: dict[str, TaskID] = {}
 
-                def on_progress(stage: str, done: int, total: int) -> None:
-                    if stage not in tasks:
-                        tasks[stage] = progress.add_task(stage, total=total)
-                    progress.update(tasks[stage], completed=done, total=total)
+            def on_progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=total)
+                progress.update(tasks[stage], completed=done, total=total)
 
-                run = score(
-                    settings,
-                    store,
-                    dataset_ids,
-                    with_shacl=not no_shacl,
-                    check_urls=check_urls,
-                    max_urls=max_urls,
-                    on_progress=on_progress,
-                )
-            publish(settings, store)
-        finally:
-            store.close()
-    except FedcatError as exc:
-        fail(exc)
+            run = score(
+                settings,
+                store,
+                dataset_ids,
+                with_shacl=not no_shacl,
+                check_urls=check_urls,
+                max_urls=max_urls,
+                on_progress=on_progress,
+            )
+        publish(settings, store)
     table = Table("band", "records", title=f"metadata quality of {run.records} records")
     for name in ("Excellent", "Good", "Sufficient", "Bad"):
         table.add_row(name, str(run.bands.get(name, 0)))

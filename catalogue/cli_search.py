@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from catalogue.cli import HomeOption, app, err, fail, out, settings_for
+from catalogue.cli import HomeOption, app, err, fail, node_store, out, settings_for
 from catalogue.errors import FedcatError
 from catalogue.search import SORTS, InvalidSearch
 
@@ -87,24 +87,15 @@ def search_command(
 def rebuild(home: HomeOption = None) -> None:
     """Rebuild the search index from the graph store, from scratch."""
     from catalogue.index import rebuild_index
-    from catalogue.store import open_store
 
     columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    try:
-        settings = settings_for(home)
-        store = open_store(settings)
-        try:
-            with Progress(*columns, console=err) as progress:
-                task = progress.add_task("indexing", total=None)
+    with node_store(home) as (settings, store), Progress(*columns, console=err) as progress:
+        task = progress.add_task("indexing", total=None)
 
-                def on_progress(done: int, total: int) -> None:
-                    progress.update(task, completed=done, total=total)
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
 
-                count = rebuild_index(settings, store, on_progress)
-        finally:
-            store.close()
-    except FedcatError as exc:
-        fail(exc)
+        count = rebuild_index(settings, store, on_progress)
     out.print(f"indexed {count} records")
 
 

@@ -92,13 +92,15 @@ def remove(
         remove_source(settings.home, name)
         if not keep_records:
             store = open_store(settings)
-            graphs = [
-                *store.named_graphs(f"{settings.base}/graph/record/{name}/"),
-                source_graph(settings.base, name),
-            ]
-            store.drop_graphs(graphs)
-            publish(settings, store)
-            store.close()
+            try:
+                graphs = [
+                    *store.named_graphs(f"{settings.base}/graph/record/{name}/"),
+                    source_graph(settings.base, name),
+                ]
+                store.drop_graphs(graphs)
+                publish(settings, store)
+            finally:
+                store.close()
             (settings.state_path / f"{name}.json").unlink(missing_ok=True)
             out.print(f"removed source {name} and withdrew {len(graphs) - 1} records")
         else:
