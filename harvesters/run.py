@@ -9,13 +9,13 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pyoxigraph as ox
 
 from catalogue import registry
+from catalogue.clock import now_iso
 from catalogue.config import Settings, SourceConfig
 from catalogue.errors import EmptyGather, FedcatError
 from catalogue.index_docs import records_from_triples
@@ -44,11 +44,6 @@ from harvesters.state import load_state, save_state
 
 ProgressCallback = Callable[[int, int | None], None]
 COUNTS = ("new", "updated", "unchanged", "withdrawn", "failed")
-
-
-def now_iso() -> str:
-    """The current UTC time as an xsd:dateTime lexical form."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass

@@ -15,10 +15,10 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
+from catalogue.clock import now_iso
 from catalogue.config import Settings
 from catalogue.datatypes import restore_datatypes
 from catalogue.index import prepare_index, update_index
@@ -92,11 +92,6 @@ class ScoreRun:
     unchanged: int = 0  # records whose results equal the stored ones
     reindexed: int = 0  # search index documents rewritten because their record's band changed
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def now_iso() -> str:
-    """The current UTC time as an xsd:dateTime lexical form."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def read_facts(store: GraphStore, graphs: list[str], *, indexed: bool | None = None) -> dict[str, Facts]:

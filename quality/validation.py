@@ -15,11 +15,11 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from catalogue.clock import now_iso
 from catalogue.config import Settings
 from catalogue.errors import NotFound
 from quality.drift import Drift, column_statistics, compare
@@ -224,10 +224,6 @@ def latest_result(settings: Settings, dataset_id: str) -> ValidationOutcome | No
     return runs[0] if runs else None
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _outcome(result: Any, identifiers: set[str], row_level: bool) -> ExpectationOutcome:
     config = result.expectation_config
     column = config.kwargs.get("column")
@@ -255,7 +251,7 @@ def validate(settings: Settings, hosted: HostedFile, suite: Suite, *, base_url: 
     if not path.is_file():
         raise NotFound(f"the hosted file of {hosted.dataset_id} is missing at {path}; run `fedcat data add` again")
     preload_gx()
-    started = _now()
+    started = now_iso()
     meta = (suite.get("meta") or {}).get("fedcat") or {}
     identifiers = set(meta.get("identifier_columns") or [])
     active = [(n, e) for n, e in enumerate(suite["expectations"], 1) if is_active(e)]
@@ -279,7 +275,7 @@ def validate(settings: Settings, hosted: HostedFile, suite: Suite, *, base_url: 
         dataset_id=hosted.dataset_id,
         run=f"{base_url or settings.base}/run/quality/{uuid.uuid4().hex}",
         started=started,
-        ended=_now(),
+        ended=now_iso(),
         gx_version=gx_version(),
         sha256=hosted.sha256,
         access_mode=hosted.access_mode,
