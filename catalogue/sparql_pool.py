@@ -60,6 +60,10 @@ class _Worker:
                 pass_fds=(jobs_r, answers_w),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
+                # The worker's address space is capped (`limit_memory`): glibc's per-thread malloc arenas reserve
+                # 64 MB each, so opening a store took 650 MB of it with the default arenas (260 MB with two) and a
+                # plain query could abort the worker under a 1 GB cap.
+                env={**os.environ, "MALLOC_ARENA_MAX": "2"},
             )
         finally:
             os.close(jobs_r)

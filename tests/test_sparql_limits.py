@@ -160,6 +160,33 @@ def test_timed_out_worker_is_killed_and_replaced(tmp_path: Path) -> None:
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
 
 
+def _workers_of(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"catalogue.sparql_worker" in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+def test_workers_spend_their_address_space_cap_on_queries_not_on_malloc_arenas(node: LiveNode) -> None:
+    """Under a 1 GB address-space cap, glibc's per-thread arenas (64 MB each) once took 650 MB of a worker that had
+    only opened the store, and a plain query could abort it: workers run with two arenas."""
+    for _ in range(4):  # enough queries for both workers to have opened the snapshot and answered
+        assert solutions(query(node, COUNT_DATASETS)) == [{"n": "150"}]
+    workers = _workers_of(node.process.pid)
+    assert len(workers) == 2
+    for pid in workers:
+        assert b"MALLOC_ARENA_MAX=2" in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        peak = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmPeak"))
+        assert int(peak.split()[1]) < 512 * 1024, peak  # kB: half the cap, with room to spare
+
+
 def test_a_memory_bomb_kills_only_its_worker(tmp_path: Path) -> None:
     """Strings doubling 40 times would need a terabyte: the worker hits its address-space cap and is replaced."""
     # A long timeout, so that on a loaded machine the memory cap, not the clock, is what stops the query.
