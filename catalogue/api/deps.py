@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from access.deps import OptionalPrincipal
+from access.tokens import Principal
 from catalogue.config import Settings
 from catalogue.index import SearchIndex, open_index
 from catalogue.store import GraphStore
@@ -24,9 +25,13 @@ def _store(request: Request) -> GraphStore:
 RESTRICTED_SCOPE = "catalogue:restricted"  # partner portals (and people) entitled to restricted metadata
 
 
-async def _sees_restricted(principal: OptionalPrincipal) -> bool:
-    # A valid token without the scope reads what anonymous callers read; a bad token is a 401 (BearerError).
+def entitled(principal: Principal | None) -> bool:
+    """True for a caller whose token carries `catalogue:restricted`; a valid token without it reads the public view."""
     return principal is not None and RESTRICTED_SCOPE in principal.scopes
+
+
+async def _sees_restricted(principal: OptionalPrincipal) -> bool:
+    return entitled(principal)  # a bad token never gets here: it is a 401 (BearerError)
 
 
 def _reader_store(request: Request, sees: Annotated[bool, Depends(_sees_restricted)]) -> GraphStore:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from access.deps import optional_principal
 from access.errors import BearerError
-from catalogue.api.deps import RESTRICTED_SCOPE
+from catalogue.api.deps import entitled
 from catalogue.api.routers import pages
 from catalogue.sparql import SparqlEndpoint
 from catalogue.sparql_protocol import (
@@ -85,14 +85,6 @@ async def _body(request: Request, cap: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _sees_restricted(request: Request) -> bool:
-    """True for a valid bearer token with `catalogue:restricted`; a token without it gets the public view."""
-    if "authorization" not in request.headers:
-        return False
-    principal = await optional_principal(request)
-    return principal is not None and RESTRICTED_SCOPE in principal.scopes
-
-
 async def _handle(request: Request) -> Response:
     endpoint: SparqlEndpoint = request.app.state.sparql
     limits = endpoint.limits
@@ -113,7 +105,7 @@ async def _handle(request: Request) -> Response:
                 raise ResultNotAcceptable("the service description comes as Turtle, JSON-LD, RDF/XML or N-Triples")
             headers = {**CORS, "Vary": "Accept"}
             return Response(endpoint.service_description(fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
-        restricted = await _sees_restricted(request)
+        restricted = entitled(await optional_principal(request))  # None without a token
         answer, content = await endpoint.query(operation, accept, restricted=restricted)
     except SparqlError as exc:
         return _problem(exc)
