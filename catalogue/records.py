@@ -6,12 +6,84 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
 from vocabularies.namespaces import FEDCAT, FOAF, PROV, RDF, XSD
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Subject = ox.NamedNode | ox.BlankNode
+
+
+class Statement(NamedTuple):
+    """One triple of a record as a plain tuple of pyoxigraph terms, read like an `ox.Triple`.
+
+    The harvest builds and rewrites tens of triples per record: an `ox.Triple` whose object is a literal costs
+    microseconds to build (pyoxigraph tries the other term types first), its fields a new object at each read.
+    A tuple costs a tenth of that, unpacks for free and prints the same N-Triples line.
+    """
+
+    subject: Subject | ox.Triple
+    predicate: ox.NamedNode
+    object: Term
+
+    def __str__(self) -> str:
+        s, p, o = self
+        if type(o) is ox.Triple or type(s) is ox.Triple:  # a quoted triple prints otherwise as a term
+            return str(ox.Triple(s, p, o))
+        return f"{s} {p} {o}"
+
+
+def statements(triples: Iterable[ox.Triple | Statement]) -> list[Statement]:
+    """`triples` (pyoxigraph's or ours) as statements."""
+    new = tuple.__new__
+    return [t if type(t) is Statement else new(Statement, t) for t in triples]
+
+
+def ntriples_lines(triples: list[Statement]) -> list[str]:
+    """The N-Triples line (without the final dot) of each statement, the same as `str(statement)`.
+
+    Printing a pyoxigraph term costs about as much as building it, and hashing one nearly half that: a record's
+    subjects and IRIs recur over its triples, its predicates over all records, so each is printed once and looked
+    up by `id()`. Every term met here is held by `triples` (or, for predicates, by the cache itself) while its
+    id is a key, so no id can be reused by another term meanwhile.
+    """
+    predicates, literal, quoted = _PREDICATE_TEXT, ox.Literal, ox.Triple
+    texts: dict[int, str] = {}
+    out: list[str] = []
+    append = out.append
+    for t in triples:
+        s, p, o = t
+        entry = predicates.get(id(p))
+        if entry is None:
+            if len(predicates) >= 4096:  # parsed pages bring a new object per predicate: keep the cache bounded
+                predicates.clear()
+            entry = predicates[id(p)] = (p, str(p))
+        ss = texts.get(id(s))
+        if ss is None:
+            ss = texts[id(s)] = str(s) if type(s) is not quoted else ""
+        kind = type(o)
+        if kind is literal:
+            os = str(o)
+        elif kind is quoted or not ss:  # quoted triples print differently as terms: let pyoxigraph print the line
+            append(str(t))
+            continue
+        else:
+            text = texts.get(id(o))
+            if text is None:
+                text = texts[id(o)] = str(o)
+            os = text
+        append(f"{ss} {entry[1]} {os}")
+    return out
+
+
+_PREDICATE_TEXT: dict[int, tuple[ox.NamedNode, str]] = {}
+
+
+def terms(triples: Iterable[Statement | ox.Triple]) -> list[ox.Triple]:
+    """`triples` as pyoxigraph triples, for its serialisers and stores."""
+    return [t if type(t) is ox.Triple else ox.Triple(*t) for t in triples]
 
 
 @dataclass
@@ -20,7 +92,7 @@ class Record:
 
     key: str
     dataset: ox.NamedNode
-    triples: list[ox.Triple]
+    triples: list[Statement]
     original_url: str | None = None
     restricted: bool = False
     match_keys: set[str] = field(default_factory=set)
@@ -66,16 +138,12 @@ def lines_to_nquads(lines: list[str], graph: str) -> str:
     return suffix.join(lines) + suffix if lines else ""
 
 
-def skolemize(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
+def skolemize(triples: list[Statement], prefix: str) -> list[Statement]:
     """Replace blank nodes by IRIs under `prefix`, named by their content, so equal records hash equal."""
     blank = ox.BlankNode
     # (position, subject, predicate, object) of each triple with a blank node; positions, not the triples
     # themselves, key everything below, as hashing a triple costs more than the rest of the work on it.
-    touching = []
-    for i, t in enumerate(triples):
-        s, o = t.subject, t.object
-        if type(s) is blank or type(o) is blank:
-            touching.append((i, s, t.predicate, o))
+    touching = [(i, s, p, o) for i, (s, p, o) in enumerate(triples) if type(s) is blank or type(o) is blank]
     if not touching:
         return triples
     out_edges: dict[ox.BlankNode, list[tuple[str, ox.BlankNode | None, str]]] = defaultdict(list)
@@ -99,14 +167,15 @@ def skolemize(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
             new[b] = _digest(*sorted(parts), size=16)
         labels = new
     taken: dict[str, int] = {}
-    names: dict[ox.BlankNode, ox.NamedNode] = {}
+    names: dict[Any, ox.NamedNode] = {}
     for b in sorted(bnodes, key=lambda n: labels[n]):
         n = taken.get(labels[b], 0)
         taken[labels[b]] = n + 1
         names[b] = ox.NamedNode(f"{prefix}{labels[b]}" + (f"-{n}" if n else ""))
     out = list(triples)
+    make = tuple.__new__
     for i, s, p, o in touching:
-        out[i] = ox.Triple(names.get(s, s), p, names.get(o, o))  # type: ignore[arg-type]
+        out[i] = make(Statement, (names.get(s, s), p, names.get(o, o)))
     return out
 
 
@@ -165,6 +234,12 @@ def marker_triples(
     return triples
 
 
+_TOPIC, _SOURCE, _DATASET_ID = FOAF.primaryTopic, FEDCAT.source, FEDCAT.datasetId
+_VISIBILITY, _LAST_CHANGED = FEDCAT.visibility, FEDCAT.lastChanged
+_FEDCAT_NS, _RDF_TYPE, _TOPIC_IRI = str(FEDCAT), RDF.type.value, FOAF.primaryTopic.value
+_GENERATED_BY, _DERIVED_FROM, _DATE_TIME = PROV.wasGeneratedBy.value, PROV.wasDerivedFrom.value, XSD.dateTime
+
+
 class MarkerWriter:
     """Writes the provenance markers of a run's record graphs as N-Quads text, the same as `marker_triples`.
 
@@ -174,7 +249,8 @@ class MarkerWriter:
 
     def __init__(self, source: str, run: str) -> None:
         self.source = source
-        self._source = str(ox.Literal(source))
+        self._source_literal = ox.Literal(source)
+        self._source = str(self._source_literal)
         self._run = str(ox.NamedNode(run))
         self._literals: dict[str, str] = {}
 
@@ -187,24 +263,24 @@ class MarkerWriter:
 
     def markers(
         self, graph: str, record: Record, chash: str, first_harvested: str, changed_at: str
-    ) -> tuple[str, list[ox.Triple]]:
+    ) -> tuple[str, list[Statement]]:
         """The N-Quads of `marker_triples(graph, ...)` (same lines, same order), and the marker triples the
         search index reads (`catalogue.index_docs`), for building its record from the triples in hand."""
-        g, ns = f"<{graph}>", str(FEDCAT)
+        g, ns = f"<{graph}>", _FEDCAT_NS
         ident = dataset_id(self.source, record.dataset.value)
         visibility = "restricted" if record.restricted else "public"
-        changed = ox.Literal(changed_at, datatype=XSD.dateTime)
-        first = changed if first_harvested == changed_at else ox.Literal(first_harvested, datatype=XSD.dateTime)
+        changed = ox.Literal(changed_at, datatype=_DATE_TIME)
+        first = changed if first_harvested == changed_at else ox.Literal(first_harvested, datatype=_DATE_TIME)
         lines = [
-            f"{g} <{RDF.type.value}> <{ns}Record>",
+            f"{g} <{_RDF_TYPE}> <{ns}Record>",
             f"{g} <{ns}source> {self._source}",
             f"{g} <{ns}recordKey> {ox.Literal(record.key)}",
             f'{g} <{ns}datasetId> "{ident}"',
-            f"{g} <{FOAF.primaryTopic.value}> {record.dataset}",
+            f"{g} <{_TOPIC_IRI}> {record.dataset}",
             f'{g} <{ns}contentHash> "{chash}"',
             f"{g} <{ns}firstHarvested> {first}",
             f"{g} <{ns}lastChanged> {changed}",
-            f"{g} <{PROV.wasGeneratedBy.value}> {self._run}",
+            f"{g} <{_GENERATED_BY}> {self._run}",
             f"{g} <{ns}visibility> {self._literal(visibility)}",
         ]
         if record.original_url:
@@ -212,15 +288,15 @@ class MarkerWriter:
                 url = str(ox.NamedNode(record.original_url))
             except ValueError:  # an unusable URL from the source is kept as text, not lost
                 url = str(ox.Literal(record.original_url))
-            lines.append(f"{g} <{PROV.wasDerivedFrom.value}> {url}")
+            lines.append(f"{g} <{_DERIVED_FROM}> {url}")
         lines += [f"{g} <{ns}matchKey> {ox.Literal(k)}" for k in sorted(record.match_keys)]
         node = ox.NamedNode(graph)
         wanted = [
-            ox.Triple(node, FOAF.primaryTopic, record.dataset),
-            ox.Triple(node, FEDCAT.source, ox.Literal(self.source)),
-            ox.Triple(node, FEDCAT.datasetId, ox.Literal(ident)),
-            ox.Triple(node, FEDCAT.visibility, ox.Literal(visibility)),
-            ox.Triple(node, FEDCAT.lastChanged, changed),
+            Statement(node, _TOPIC, record.dataset),
+            Statement(node, _SOURCE, self._source_literal),
+            Statement(node, _DATASET_ID, ox.Literal(ident)),
+            Statement(node, _VISIBILITY, ox.Literal(visibility)),
+            Statement(node, _LAST_CHANGED, changed),
         ]
         return lines_to_nquads(lines, graph), wanted
 

@@ -27,42 +27,38 @@ def match_keys(record: Record) -> set[str]:
     dataset = record.dataset
     keys = {"iri:" + normalise_url(dataset.value)}
     identifier, landing, distribution, urls = DCT.identifier, DCAT.landingPage, DCAT.distribution, _URL_PREDICATES
-    # One pass over the triples (reading a triple's terms builds new objects each time); URLs are kept until
-    # the distributions are known.
+    named, literal = ox.NamedNode, ox.Literal
+    # One pass over the triples; URLs are kept until the distributions are known.
     dist_nodes = set()
     candidates = []
-    for t in record.triples:
-        p = t.predicate
+    for s, p, o in record.triples:
         if p in urls:
-            candidates.append(t)
+            candidates.append((s, p, o))
         elif p == distribution:
-            if t.subject == dataset:
-                dist_nodes.add(t.object)
-        elif p in (identifier, landing) and t.subject == dataset:
-            obj = t.object
-            if p == identifier and isinstance(obj, ox.Literal | ox.NamedNode) and obj.value.strip():
-                keys.add("id:" + obj.value.strip().lower())
-            elif p == landing and isinstance(obj, ox.NamedNode):
-                keys.add("url:" + normalise_url(obj.value))
-    for t in candidates:
-        obj = t.object
-        if isinstance(obj, ox.NamedNode) and t.subject in dist_nodes and _is_file_url(t):
-            keys.add("url:" + normalise_url(obj.value))
+            if s == dataset:
+                dist_nodes.add(o)
+        elif p in (identifier, landing) and s == dataset:
+            kind = type(o)
+            if p == identifier:
+                if kind is literal or kind is named:
+                    value = o.value.strip()  # type: ignore[union-attr]
+                    if value:
+                        keys.add("id:" + value.lower())
+            elif kind is named:
+                keys.add("url:" + normalise_url(o.value))  # type: ignore[union-attr]
+    download = DCAT.downloadURL
+    for s, p, o in candidates:
+        if type(o) is named and s in dist_nodes and (p == download or _names_file(o.value)):
+            keys.add("url:" + normalise_url(o.value))
     return keys
 
 
 _URL_PREDICATES = {DCAT.downloadURL, DCAT.accessURL}
 
 
-def _is_file_url(t: ox.Triple) -> bool:
-    """A download URL, or an access URL naming a file: shared API endpoints would match everything."""
-    if t.predicate == DCAT.downloadURL:
-        return True
-    if t.predicate != DCAT.accessURL:
-        return False
-    if not isinstance(t.object, ox.NamedNode):
-        return False
-    last = t.object.value.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+def _names_file(url: str) -> bool:
+    """An access URL naming a file counts, as a download URL does: shared API endpoints would match everything."""
+    last = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     return "." in last and not last.endswith((".html", ".htm", ".php", ".asp", ".aspx", ".jsp"))
 
 

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pyoxigraph as ox
@@ -24,11 +24,13 @@ from catalogue.records import (
     STORED_RECORDS_QUERY,
     MarkerWriter,
     Record,
+    Statement,
     StoredRecord,
     genid_prefix,
     lines_hash,
     lines_to_nquads,
     nquads,
+    ntriples_lines,
     record_graph,
     skolemize,
     source_graph,
@@ -38,7 +40,7 @@ from harvesters.base import HarvestContext, Problem, Progress, Seen
 from harvesters.duplicates import match_keys
 from harvesters.http import Fetcher, Resolver, system_resolver
 from harvesters.mapping.fixups import fix_profile
-from harvesters.mapping.normalise import normalise_record
+from harvesters.mapping.normalise import normalise_statements
 from harvesters.provenance import run_triples
 from harvesters.state import load_state, save_state
 
@@ -106,14 +108,14 @@ class _Writer:
         self.drop: list[str] = []
         self.content: list[str] = []
         self.markers: list[str] = []
-        self.triples: list[tuple[str, list[ox.Triple]]] = []
+        self.triples: list[tuple[str, list[Statement]]] = []
         self.records = records
         self._written_markers = b""  # markers of the batch last loaded, loaded with the next batch's content
         self._pending: Future[None] | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fedcat-writer")
 
     def add(
-        self, graph: str, content: str, triples: list[ox.Triple], markers: str, indexed: list[ox.Triple], replace: bool
+        self, graph: str, content: str, triples: list[Statement], markers: str, indexed: list[Statement], replace: bool
     ) -> None:
         """Buffer one record: its content, its markers' N-Quads and the marker triples the index reads."""
         if replace:
@@ -144,7 +146,8 @@ class _Writer:
 
     def _take_index_records(self) -> None:
         # As records come, not per batch: a batch's triples as terms would take much more memory than its text.
-        self.records.add(records_from_triples(self.triples))
+        # Statements read like the `ox.Triple`s records_from_triples is typed for (subject, predicate, object).
+        self.records.add(records_from_triples(cast(list[tuple[str, list[ox.Triple]]], self.triples)))
         self.triples = []
 
     def _write(self, drop: list[str], nquads: bytes) -> None:
@@ -311,9 +314,9 @@ def _take(
     seen.add(record.key)
     graph = record_graph(base, source.name, record.key)
     prefix = genid_prefix(graph)
-    record.triples = fix_profile(normalise_record(skolemize(record.triples, prefix)), prefix)
+    record.triples = fix_profile(normalise_statements(skolemize(record.triples, prefix)), prefix)
     record.restricted = record.restricted or source.visibility == "restricted"
-    lines = [str(t) for t in record.triples]
+    lines = ntriples_lines(record.triples)
     unique = list(dict.fromkeys(lines))
     if len(unique) < len(lines):  # a graph holds each triple once; the hash and the index see it so too
         lines, record.triples = unique, list(dict.fromkeys(record.triples))

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from catalogue.errors import ConfigError, MappingError
-from catalogue.records import Record, skolemize
+from catalogue.records import Record, skolemize, terms
 from harvesters.mapping.ckan import map_package
 from harvesters.mapping.ckan_dump import read_dump
 from vocabularies.namespaces import ADMS, DCAT, DCATAP, DCT, FOAF, LOCN, PREFIXES, RDF, SKOS, SPDX, VCARD, XSD
@@ -122,7 +122,7 @@ def test_every_reference_package_maps_to_a_dataset_with_title_and_identifier(ref
         assert len(dists) == len(package.get("resources") or []), name
         assert all(g.objects(d, RDF.type) == [DCAT.Distribution] for d in dists), name
         # only absolute IRIs and well-formed literals: the Turtle round trip must succeed
-        ttl = ox.serialize(g.record.triples, format=ox.RdfFormat.TURTLE)
+        ttl = ox.serialize(terms(g.record.triples), format=ox.RdfFormat.TURTLE)
         assert len(list(ox.parse(ttl, format=ox.RdfFormat.TURTLE))) == len(set(g.record.triples)), name
 
 
@@ -226,7 +226,7 @@ def test_full_dcat_ap_distribution(reference):
 
 def test_full_dcat_ap_serialises_to_turtle(reference):
     record = map_package(ckanext(reference, "ckan_full_dataset_dcat_ap.json"), SITE)
-    ttl = ox.serialize(record.triples, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES)).decode()
+    ttl = ox.serialize(terms(record.triples), format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES)).decode()
     assert "dcat:Dataset" in ttl and "dcat:Distribution" in ttl
     back = set(ox.parse(ttl, format=ox.RdfFormat.TURTLE))
     assert len(back) == len(set(record.triples)) == len(record.triples)
@@ -702,7 +702,7 @@ def test_bad_values_are_skipped_not_raised():
     assert g.objects(r3, DCAT.accessURL) == [upload] and g.objects(r3, DCAT.downloadURL) == [upload]
     assert g.objects(r3, DCAT.byteSize) == [lit("12", XSD.nonNegativeInteger)]
     assert g.path(r3, SPDX.checksum, SPDX.algorithm) == {str(SPDX.checksumAlgorithm_sha256.value)}
-    ox.serialize(g.record.triples, format=ox.RdfFormat.N_TRIPLES)
+    ox.serialize(terms(g.record.triples), format=ox.RdfFormat.N_TRIPLES)
 
 
 @pytest.mark.parametrize(
@@ -766,7 +766,7 @@ def test_invalid_iris_in_every_iri_slot_do_not_crash():
     ):
         package[key] = [bad, "http://[::1"]
     record = map_package(package, SITE)
-    ox.serialize(record.triples, format=ox.RdfFormat.N_TRIPLES)  # every IRI valid
+    ox.serialize(terms(record.triples), format=ox.RdfFormat.N_TRIPLES)  # every IRI valid
     assert record.dataset.value.startswith("http://exa%20mple.org/")  # rescued by percent-encoding
     assert Graph(record).path(record.dataset, DCT.publisher, FOAF.name) == {"P"}
 

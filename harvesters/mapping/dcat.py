@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from catalogue.errors import MappingError
-from catalogue.records import Record, Term
+from catalogue.records import Record, Statement, Term, statements
 from vocabularies.namespaces import DCAT, DCT, HYDRA, RDF
 
 # Nodes of these types are records (or containers) of their own, never part of another record.
@@ -106,17 +106,14 @@ def extract_record(page: PageGraph, node: ox.NamedNode | ox.BlankNode, minted_pr
     label = node.value if isinstance(node, ox.NamedNode) else (identifiers[0] if identifiers else "blank node")
     if not titles:
         raise MappingError(f"dataset {label} has no dct:title", record=label)
-    triples = page.closure(node)
+    triples = statements(page.closure(node))
     if isinstance(node, ox.NamedNode):
         return Record(key=node.value, dataset=node, triples=triples)
     if not identifiers:
         raise MappingError("a dataset without an IRI or dct:identifier cannot be tracked across harvests")
     # A blank-node dataset keeps a stable identity through its identifier.
     minted = ox.NamedNode(minted_prefix + quote(identifiers[0], safe=""))
-    triples = [
-        ox.Triple(minted if t.subject == node else t.subject, t.predicate, minted if t.object == node else t.object)
-        for t in triples
-    ]
+    triples = [Statement(minted if s == node else s, p, minted if o == node else o) for s, p, o in triples]
     return Record(key=identifiers[0], dataset=minted, triples=triples)
 
 

@@ -11,6 +11,7 @@ import hashlib
 
 import pyoxigraph as ox
 
+from catalogue.records import Statement
 from vocabularies.namespaces import ADMS, DCAT, DCATAP, DCT, FEDCAT, FOAF, RDF, RDFS, SKOS, XSD
 
 RANGES: dict[ox.NamedNode, tuple[ox.NamedNode, ox.NamedNode | None]] = {
@@ -55,7 +56,7 @@ IRI_VALUED = {
 NO_LICENCE = {"notspecified", "not specified", "none", "other", "unknown", "license not specified"}
 
 
-_TOUCHED = set(RANGES) | IRI_VALUED | {DCAT.downloadURL, DCAT.byteSize}
+_RESOURCE_VALUED = set(RANGES) | IRI_VALUED  # includes dcat:downloadURL
 
 
 def _as_iri(value: str) -> ox.NamedNode | None:
@@ -68,73 +69,84 @@ def _as_iri(value: str) -> ox.NamedNode | None:
         return None
 
 
-def fix_profile(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
+def fix_profile(triples: list[Statement], prefix: str) -> list[Statement]:
     """All DCAT-AP fix-ups: IRIs written as literals, literal class values, missing access URLs."""
-    predicates = {t.predicate for t in triples}
-    if predicates.isdisjoint(_TOUCHED):
-        return triples
-    if not (predicates.isdisjoint(RANGES) and predicates.isdisjoint(IRI_VALUED)):
-        triples = resource_ranges(triples, prefix)
-    if DCAT.downloadURL in predicates:
+    literal, resource_valued, download, size = ox.Literal, _RESOURCE_VALUED, DCAT.downloadURL, DCAT.byteSize
+    # One pass tells which fix-ups have work; most records need none or one.
+    ranges = downloads = sizes = False
+    for _, p, o in triples:
+        if p in resource_valued:
+            if type(o) is literal:
+                ranges = True
+            if p == download:
+                downloads = True
+        elif p == size:
+            sizes = True
+    if ranges:
+        triples = _ranges(triples, prefix)
+    if downloads:
         triples = _access_urls(triples)
-    return _byte_sizes(triples) if DCAT.byteSize in predicates else triples
+    return _byte_sizes(triples) if sizes else triples
 
 
-def _byte_sizes(triples: list[ox.Triple]) -> list[ox.Triple]:
+def _byte_sizes(triples: list[Statement]) -> list[Statement]:
     """dcat:byteSize as xsd:nonNegativeInteger when the source wrote a whole number in another type."""
     size, whole = DCAT.byteSize, XSD.nonNegativeInteger
-    out = list(triples)
-    for i, t in enumerate(triples):
-        if t.predicate != size:
+    out = triples
+    for i, (s, p, o) in enumerate(triples):
+        if p != size:
             continue
-        obj = t.object
-        if isinstance(obj, ox.Literal) and obj.datatype != whole:
-            text = obj.value.strip().removesuffix(".0")
+        if type(o) is ox.Literal and o.datatype != whole:
+            text = o.value.strip().removesuffix(".0")
             if text.isdigit():
-                out[i] = ox.Triple(t.subject, size, ox.Literal(str(int(text)), datatype=whole))
+                if out is triples:
+                    out = list(triples)
+                out[i] = Statement(s, size, ox.Literal(str(int(text)), datatype=whole))
     return out
 
 
-def _access_urls(triples: list[ox.Triple]) -> list[ox.Triple]:
+def _access_urls(triples: list[Statement]) -> list[Statement]:
     """DCAT: a distribution with a download URL but no access URL gets the download URL as access URL."""
-    download = {t.subject: t.object for t in triples if t.predicate == DCAT.downloadURL}
+    download_url, access_url = DCAT.downloadURL, DCAT.accessURL
+    download = {s: o for s, p, o in triples if p == download_url}
     if not download:
         return triples
-    have = {t.subject for t in triples if t.predicate == DCAT.accessURL}
-    return triples + [ox.Triple(s, DCAT.accessURL, o) for s, o in download.items() if s not in have]
+    have = {s for s, p, _ in triples if p == access_url}
+    return triples + [Statement(s, access_url, o) for s, o in download.items() if s not in have]
 
 
-def resource_ranges(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
+def resource_ranges(triples: list[Statement], prefix: str) -> list[Statement]:
     """Replace literal values of resource-valued properties by IRIs or by labelled resources under `prefix`."""
-    if not any(
-        (t.predicate in RANGES or t.predicate in IRI_VALUED) and isinstance(t.object, ox.Literal) for t in triples
-    ):
+    if not any(p in _RESOURCE_VALUED and type(o) is ox.Literal for _, p, o in triples):
         return triples
-    out: list[ox.Triple] = []
+    return _ranges(triples, prefix)
+
+
+def _ranges(triples: list[Statement], prefix: str) -> list[Statement]:
+    literal, iri_valued, ranges, licence = ox.Literal, IRI_VALUED, RANGES, DCT.license
+    out: list[Statement] = []
     for t in triples:
-        if not isinstance(t.object, ox.Literal):
+        s, p, o = t
+        if type(o) is not literal:
             out.append(t)
             continue
-        if t.predicate in IRI_VALUED:
-            iri = _as_iri(t.object.value)
+        value = o.value
+        if p in iri_valued:
+            iri = _as_iri(value)
             if iri is not None:
-                out.append(ox.Triple(t.subject, t.predicate, iri))
+                out.append(Statement(s, p, iri))
                 continue
-        rng = RANGES.get(t.predicate)
+        rng = ranges.get(p)
         if rng is None:
             out.append(t)
             continue
         cls, original = rng
         if original is not None:
-            out.append(ox.Triple(t.subject, original, t.object))
-        if t.predicate == DCT.license and t.object.value.strip().lower() in NO_LICENCE:
+            out.append(Statement(s, original, o))
+        if p == licence and value.strip().lower() in NO_LICENCE:
             continue
-        digest = hashlib.blake2b(f"{t.predicate.value}\x00{t.object.value}".encode(), digest_size=8).hexdigest()
+        digest = hashlib.blake2b(f"{p.value}\x00{value}".encode(), digest_size=8).hexdigest()
         node = ox.NamedNode(f"{prefix}value-{digest}")
         label = LABEL_BY_CLASS.get(cls) or (SKOS.prefLabel if cls in PREF_LABELLED else RDFS.label)
-        out += [
-            ox.Triple(t.subject, t.predicate, node),
-            ox.Triple(node, RDF.type, cls),
-            ox.Triple(node, label, t.object),
-        ]
+        out += [Statement(s, p, node), Statement(node, RDF.type, cls), Statement(node, label, o)]
     return list(dict.fromkeys(out))

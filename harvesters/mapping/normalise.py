@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
+from catalogue.records import Statement, statements, terms
 from vocabularies import normalise as vocab
 from vocabularies.namespaces import DCAT, DCT, FEDCAT, RDF
 
@@ -34,37 +35,44 @@ RULES: dict[ox.NamedNode, tuple[Normaliser, ox.NamedNode]] = {
 
 def normalise_record(triples: list[ox.Triple]) -> list[ox.Triple]:
     """The record's triples with coded values normalised and their originals kept; idempotent."""
+    return terms(normalise_statements(statements(triples)))
+
+
+def normalise_statements(triples: list[Statement]) -> list[Statement]:
+    """`normalise_record` on statements (the harvest's form); most records come back as they are."""
     rdf_type, distribution, has_distribution, fmt = RDF.type, DCAT.Distribution, DCAT.distribution, DCT_FORMAT
-    rules, named, literal = RULES, ox.NamedNode, ox.Literal
-    # One pass reads each triple's terms once (every read builds a new Python object): the distributions,
-    # and the triples a rule may apply to; most records need no change and are returned as they are.
+    rules, named, literal, make = RULES, ox.NamedNode, ox.Literal, tuple.__new__
+    # One pass: the distributions, and the triples a rule may apply to.
     distributions = set()
-    candidates: list[tuple[int, ox.Triple, ox.NamedNode, tuple[Normaliser, ox.NamedNode]]] = []
+    candidates: list[tuple[int, Statement, tuple[Normaliser, ox.NamedNode]]] = []
     for i, t in enumerate(triples):
-        p = t.predicate
+        s, p, o = t
         rule = rules.get(p)
         if rule is not None:
-            candidates.append((i, t, p, rule))
+            candidates.append((i, t, rule))
         elif p == has_distribution:
-            distributions.add(t.object)
-        elif p == rdf_type and t.object == distribution:
-            distributions.add(t.subject)
-    replaced: dict[int, tuple[ox.Triple, ox.Triple]] = {}
-    for i, t, p, rule in candidates:
-        obj = t.object
+            distributions.add(o)
+        elif p == rdf_type and o == distribution:
+            distributions.add(s)
+    replaced: dict[int, tuple[Statement, Statement]] = {}
+    for i, (s, p, obj), rule in candidates:
         kind = type(obj)
-        if not isinstance(obj, named | literal):  # blank nodes (and quoted triples) are left as they are
+        if kind is not named and kind is not literal:  # blank nodes (and quoted triples) are left as they are
             continue
         # dct:format means a file type only on a distribution; elsewhere (e.g. on a dct:Standard) leave it.
-        if p == fmt and t.subject not in distributions:
+        if p == fmt and s not in distributions:
             continue
-        canonical = rule[0](obj.value)
-        if canonical is None or (kind is named and obj.value == canonical):
+        value = obj.value  # type: ignore[union-attr]
+        canonical = rule[0](value)
+        if canonical is None or (kind is named and value == canonical):
             continue
-        replaced[i] = (ox.Triple(t.subject, p, named(canonical)), ox.Triple(t.subject, rule[1], obj))
+        node = _NODES.get(canonical)
+        if node is None:
+            node = _NODES[canonical] = named(canonical)
+        replaced[i] = (make(Statement, (s, p, node)), make(Statement, (s, rule[1], obj)))
     if not replaced:
         return triples
-    out: list[ox.Triple] = []
+    out: list[Statement] = []
     for i, t in enumerate(triples):
         pair = replaced.get(i)
         if pair is None:
@@ -73,3 +81,7 @@ def normalise_record(triples: list[ox.Triple]) -> list[ox.Triple]:
             out += pair
     # Two spellings of one value ("CSV", "csv") become one triple; a graph holds each triple once.
     return list(dict.fromkeys(out))
+
+
+# The canonical IRIs as terms, built once: a vocabulary has a few hundred, records repeat them endlessly.
+_NODES: dict[str, ox.NamedNode] = {}
