@@ -87,8 +87,17 @@ SELECT ?g ?source ?key WHERE {
 }"""
 
 
+# Duplicates need records of two sources: with one source in the store (the usual first harvest) the grouping of
+# every match key above (0.6-0.8 s of CPU at 20,000 records) can only find nothing, and this stops at the second.
+TWO_SOURCES_QUERY = """
+PREFIX fedcat: <https://w3id.org/fedcat/ns#>
+SELECT DISTINCT ?s WHERE { GRAPH ?h { ?h fedcat:source ?s } } LIMIT 2"""
+
+
 def find_duplicates(store: GraphStore) -> list[Duplicate]:
     """Every cross-source pair sharing a match key, each pair once per direction."""
+    if len(store.select(TWO_SOURCES_QUERY)) < 2:
+        return []
     by_key: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for row in store.select(DUPLICATE_KEYS_QUERY):
         by_key[row["key"].value].add((row["g"].value, row["source"].value))
