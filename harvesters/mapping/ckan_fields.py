@@ -77,10 +77,33 @@ def iri(value: Any, web: bool = False) -> ox.NamedNode | None:
 
 def raw(value: Any) -> Value | None:
     """The value as the source wrote it: an IRI when it is one, a plain literal otherwise."""
+    if type(value) is str:
+        # Coded values (formats, licences, languages, frequencies) repeat across a source's records: each
+        # spelling is parsed once. Terms are immutable, so records can share them.
+        term = _RAW.get(value, _ABSENT)
+        if term is _ABSENT:
+            term = _remember(_RAW, value, _raw(value))
+        return term
+    return _raw(value)
+
+
+def _raw(value: Any) -> Value | None:
     s = text(value)
     if s is None:
         return None
     return iri(s) or ox.Literal(s)
+
+
+_ABSENT = object()
+_RAW: dict[str, Any] = {}
+_DATES: dict[str, Any] = {}
+
+
+def _remember(cache: dict[str, Any], key: str, term: Any) -> Any:
+    if len(cache) >= 4096:  # bounded: free text and per-record values would otherwise pile up
+        cache.clear()
+    cache[key] = term
+    return term
 
 
 def values(value: Any) -> list[Any]:
@@ -195,6 +218,15 @@ def mailto(value: Any) -> list[ox.NamedNode]:
 def date_literal(value: Any) -> ox.Literal | None:
     """An xsd:date, xsd:dateTime (normalised ISO 8601), xsd:gYear or xsd:gYearMonth literal, or None
     when the value is not an ISO 8601 date: unparseable dates are skipped, not kept as text."""
+    if type(value) is str:
+        term = _DATES.get(value, _ABSENT)  # creation dates and the like repeat across records: parse each once
+        if term is _ABSENT:
+            term = _remember(_DATES, value, _date_literal(value))
+        return term
+    return _date_literal(value)
+
+
+def _date_literal(value: Any) -> ox.Literal | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return ox.Literal(f"{value:04d}", datatype=XSD_GYEAR) if 0 < value < 10000 else None
     if not isinstance(value, str):
