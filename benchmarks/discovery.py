@@ -92,15 +92,12 @@ def index_directly(settings: Settings, gen: Generator, n: int) -> None:
     """The documents `rebuild_index` would write, from the generator instead of the store (for 1m)."""
     import json
 
-    import tantivy
-
     from catalogue.index_docs import to_document
-    from catalogue.index_schema import SCHEMA_VERSION, build_schema, register_analyzers
+    from catalogue.index_schema import SCHEMA_VERSION, new_index
 
     generation = settings.index_path / f"g{time.time_ns()}"
     generation.mkdir(parents=True)
-    index = tantivy.Index(build_schema(), path=str(generation))
-    register_analyzers(index)
+    index = new_index(str(generation))
     writer = index.writer(512_000_000, 2)
     for rec in gen.records(0, n):
         writer.add_document(to_document(index_record(rec)))

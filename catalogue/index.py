@@ -28,7 +28,7 @@ from catalogue.config import Settings
 from catalogue.errors import FedcatError
 from catalogue.index_docs import IndexRecord, add_quality, record_graphs, to_document
 from catalogue.index_read import BATCH, iter_records
-from catalogue.index_schema import SCHEMA_VERSION, build_schema, register_analyzers
+from catalogue.index_schema import SCHEMA_VERSION, new_index, register_analyzers
 from catalogue.search_facets import count
 from catalogue.store import GraphStore, OxigraphStore
 
@@ -122,8 +122,7 @@ def rebuild_index(settings: Settings, store: GraphStore, on_progress: Progress |
     root.mkdir(parents=True, exist_ok=True)
     generation = root / f"g{time.time_ns()}"
     generation.mkdir()
-    index = tantivy.Index(build_schema(), path=str(generation))
-    register_analyzers(index)
+    index = new_index(str(generation))
     writer = index.writer(REBUILD_HEAP, 2)
     graphs = record_graphs(store)
     if on_progress:

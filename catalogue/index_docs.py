@@ -27,6 +27,7 @@ from catalogue.index_schema import (
     LANGS,
     SAMPLE_BUCKETS,
     keyword_field,
+    sample_terms,
     sort_title_field,
     text_field,
 )
@@ -383,6 +384,8 @@ def to_document(record: IndexRecord) -> tantivy.Document:
     tiekey = int(record.id[:16], 16) if _HEX.fullmatch(record.id[:16]) else 0
     doc.add_unsigned("tiekey", tiekey)
     doc.add_unsigned("bucket", tiekey % SAMPLE_BUCKETS)
+    for term in sample_terms(tiekey % SAMPLE_BUCKETS):
+        doc.add_text("sample", term)
     modified = record.modified or record.issued or record.last_changed
     seconds = (epoch_seconds(modified) or 0) if modified else 0
     doc.add_integer("modified", seconds)

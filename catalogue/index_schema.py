@@ -12,8 +12,9 @@ from __future__ import annotations
 import tantivy
 from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
-# Bump whenever the schema, an analyzer or the document mapping changes: the harvest then rebuilds.
-SCHEMA_VERSION = 1
+# Bump whenever the schema, an analyzer, the document mapping or the document order changes: the harvest then
+# rebuilds. 2: the `sample` terms, documents stored in `bucket` order (SORT_FIELD).
+SCHEMA_VERSION = 2
 
 LANGS = ("en", "fr", "de", "lb")  # languages with their own analysed fields; others go to "und"
 FIELD_LANGS = (*LANGS, "und")
@@ -23,6 +24,11 @@ BOOSTS = {"title": 4.0, "keyword": 2.5, "description": 1.0, "publisher": 0.8}
 STEMMERS = {"en": "english", "fr": "french", "de": "german", "lb": None, "und": None}
 MAX_TOKEN = 40  # longer "words" are hashes, URLs or base64: they never help a search
 SAMPLE_BUCKETS = 256
+SAMPLE_LEVELS = SAMPLE_BUCKETS.bit_length()  # blocks of 1, 2, 4, ... 256 buckets (see `sample_terms`)
+# Every segment keeps its documents in `bucket` order: a facet sample ("bucket below a cut-off") is then a run of
+# consecutive documents at the start of each segment, so intersecting it with the matches stops at the end of
+# that run instead of walking every match, and its fast-field values are read in order.
+SORT_FIELD = "bucket"
 VISIBILITIES = ("public", "restricted")  # a record without a known visibility is indexed as restricted
 
 # Facet name (as in the API) -> raw field for filters. `keyword` is per display language (`keyword_field`).
@@ -101,6 +107,23 @@ def field_analyzers() -> dict[str, tantivy.TextAnalyzer]:
     return fields
 
 
+def sample_terms(bucket: int) -> list[str]:
+    """The `sample` terms of a document in `bucket`: "k:p" for the block p of 2^k buckets holding it, k = 0..8.
+
+    Any sample "bucket below a cut-off" is then the union of at most 9 blocks, one per bit of the cut-off
+    (`search_facets.sample_query`): a few posting lists, read lazily, instead of a range of up to 256 terms,
+    which tantivy gathers into a bitset of every sampled document before intersecting.
+    """
+    return [f"{k}:{bucket >> k}" for k in range(SAMPLE_LEVELS)]
+
+
+def new_index(path: str) -> tantivy.Index:
+    """A new, empty index at `path` with this schema, its document order and the analyzers registered."""
+    index = tantivy.Index(build_schema(), path=path, sort_by_field=SORT_FIELD, sort_order=tantivy.Order.Asc)
+    register_analyzers(index)
+    return index
+
+
 def build_schema() -> tantivy.Schema:
     """The index schema (see the module docstring for the field families)."""
     sb = tantivy.SchemaBuilder()
@@ -114,6 +137,7 @@ def build_schema() -> tantivy.Schema:
     raw("visibility")
     sb.add_unsigned_field("tiekey", fast=True)  # the id as an integer: a stable order for ties
     sb.add_unsigned_field("bucket", fast=True)  # the id modulo SAMPLE_BUCKETS: uniform samples, for estimates
+    raw("sample")  # the bucket as aligned blocks of buckets (`sample_terms`): a sample is a few posting lists
     sb.add_integer_field("modified", fast=True, indexed=True)  # seconds since the epoch
     sb.add_integer_field("modified_key", fast=True)  # the same, times 2^16, plus 16 bits of the id: a sort key
     sb.add_bytes_field("payload", stored=True)  # what a hit displays, as JSON

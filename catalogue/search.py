@@ -280,8 +280,9 @@ class _Search:
         unfiltered = {name: fields[name] for name in FACETS if name not in filters}
         counts, exact = facet_counts(searcher, schema, text, list(by_facet.values()), hidden, unfiltered, total)
         for name in filters:
+            # A facet's own counts drop its filter: they count a superset of the `total` results.
             others = [q for n, q in by_facet.items() if n != name]
-            own, own_exact = facet_counts(searcher, schema, text, others, hidden, {name: fields[name]})
+            own, own_exact = facet_counts(searcher, schema, text, others, hidden, {name: fields[name]}, at_least=total)
             counts[name], exact = own[name], exact and own_exact
         answer = {name: counts[name] for name in FACETS}, exact
         if text is None:
