@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +33,8 @@ from quality.terms import (
     data_quality_graph,
     hosted_distribution,
     metadata_quality_graph,
+    outcome_graph,
+    outcome_node,
 )
 from quality.validation import ValidationOutcome
 from vocabularies.namespaces import DCT, DQV, FEDCAT, PROV, RDF, RDFS, XSD
@@ -115,6 +118,10 @@ QUALITY_GRAPH, OF_RECORD, BAND = _iri(FQ.QualityGraph.value), _iri(FQ.ofRecord.v
 ASSESSMENT, URLS_CHECKED, MQA = _iri(FQ.assessment.value), _iri(FQ.urlsChecked.value), _iri(FQ.mqaScore.value)
 GENERATED_AT, GENERATED_BY = _iri(PROV.generatedAtTime.value), _iri(PROV.wasGeneratedBy.value)
 DIGEST = _iri(FQ.resultDigest.value)
+OUTCOME, SHORTFALL, CRITERION, POINTS, DIMENSION_SCORE = (
+    _iri(FQ[n].value) for n in ("outcome", "shortfall", "criterion", "points", "dimensionScore")
+)
+OUTCOME_GRAPH, MQA_OUTCOME, SHORTFALL_CLASS = (_iri(FQ[n].value) for n in ("OutcomeGraph", "MqaOutcome", "Shortfall"))
 DIMENSION_IRIS = {name: _iri(FQ[metric].value) for name, metric in DIMENSION_METRICS.items()}
 _METRICS: dict[str, str] = {}  # criterion id -> rendered metric IRI
 _LITERALS: dict[tuple[str, str | None], str] = {}  # (text, language) -> rendered literal
@@ -138,6 +145,74 @@ def _measurement_lines(node: str, on: str, metric: str, value: Any, linked: bool
     if linked:
         lines.append(f"{on} {HAS} {node}")
     return lines
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The criteria outcome of an assessment: its node, its graph and the graph's N-Quads."""
+
+    node: str
+    graph: str
+    text: str
+
+
+_OUTCOMES: dict[tuple[int, str], tuple[Assessment, Outcome]] = {}  # (assessment, visibility)
+_NODE = "\x03"  # placeholder for the outcome's own IRI, which names a digest of its content
+
+
+def outcome(settings: Settings, assessment: Assessment, visibility: str) -> Outcome:
+    """The points per dimension and the shortfalls of `assessment` with their explanations, as a graph shared by
+    every record that scored alike. An outcome is public only when public records use it, so its graph name
+    carries the visibility."""
+    key = (id(assessment), visibility)
+    found = _OUTCOMES.get(key)
+    if found is not None and found[0] is assessment:
+        return found[1]
+    head = f"<{_NODE}>"
+    lines = [f"{head} {TYPE} {MQA_OUTCOME}"]
+    for dimension, points in assessment.dimensions.items():
+        node = f"<{_NODE}#{dimension}>"
+        lines += (
+            f"{head} {DIMENSION_SCORE} {node}",
+            f"{node} {CRITERION} {DIMENSION_IRIS[dimension]}",
+            f"{node} {POINTS} {_typed(float(points))}",
+        )
+    for r in assessment.results:
+        if r.checked and r.lost <= 0:
+            continue  # full marks: nothing to explain
+        criterion = r.criterion
+        node = f"<{_NODE}#{criterion.id}>"
+        metric = _METRICS.get(criterion.id)
+        if metric is None:
+            metric = _METRICS[criterion.id] = _iri(criterion.metric_iri.value)
+        lines += (
+            f"{head} {SHORTFALL} {node}",
+            f"{node} {TYPE} {SHORTFALL_CLASS}",
+            f"{node} {CRITERION} {metric}",
+            f"{node} {POINTS} {_typed(float(r.points))}",
+        )
+        if r.detail:
+            lines.append(f"{node} {COMMENT} {_text(r.detail, 'en')}")
+        if not r.checked:
+            lines.append(f"{node} {CHECKED} {_typed(False)}")
+    name = hashlib.blake2b(f"{visibility}\n{chr(10).join(sorted(lines))}".encode(), digest_size=12).hexdigest()
+    node, graph = outcome_node(settings.base, name), outcome_graph(settings.base, name)
+    lines += [f"<{graph}> {TYPE} {OUTCOME_GRAPH}", f"<{graph}> {VISIBILITY} {_text(visibility)}"]
+    text = lines_to_nquads(lines, graph).replace(_NODE, node)
+    made = Outcome(node, graph, text)
+    if len(_OUTCOMES) >= 10_000:
+        _OUTCOMES.clear()
+    _OUTCOMES[key] = (assessment, made)  # holding the assessment keeps its id from being reused meanwhile
+    return made
+
+
+OUTCOMES_QUERY = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a {FQ.OutcomeGraph} }} }}"
+REFERENCED_QUERY = f"SELECT DISTINCT ?o WHERE {{ GRAPH ?g {{ ?m {FQ.outcome} ?o }} }}"
+
+
+def stored_outcomes(store: GraphStore) -> set[str]:
+    """The outcome graphs in the store."""
+    return {r["g"].value for r in store.select(OUTCOMES_QUERY)}
 
 
 def metadata_lines(
@@ -169,28 +244,9 @@ def metadata_lines(
     if checked_urls:
         lines.append(f"{graph} {URLS_CHECKED} {_typed(True)}")
     lines += _measurement_lines(f"<{g}#mqa>", dataset, MQA, assessment.score, True)
-    # Dimensions and shortfalls state neither their type (`dqv:isMeasurementOf` has `dqv:QualityMeasurement` as
-    # its domain, so the type is entailed) nor a link from the dataset (`dqv:computedOn` says the same): at 100k
-    # records every quad counts. The score is the typed, linked entry point.
-    for name, points in assessment.dimensions.items():
-        lines += _measurement_lines(f"<{g}#{name}>", dataset, DIMENSION_IRIS[name], float(points), False, False)
-    for r in assessment.results:
-        if r.checked and r.lost <= 0:
-            continue  # full marks: nothing to explain
-        criterion = r.criterion
-        node = f"<{g}#{criterion.id}>"
-        metric = _METRICS.get(criterion.id)
-        if metric is None:
-            metric = _METRICS[criterion.id] = _iri(criterion.metric_iri.value)
-        lines += (
-            f"{node} {COMPUTED_ON} {dataset}",
-            f"{node} {MEASURES} {metric}",
-            f"{node} {VALUE} {_typed(float(r.points))}",
-        )
-        if r.detail:
-            lines.append(f"{node} {COMMENT} {_text(r.detail, 'en')}")
-        if not r.checked:
-            lines.append(f"{node} {CHECKED} {_typed(False)}")
+    # The points per dimension, each shortfall and its explanation are the same for every record that scored
+    # alike: they live once in the outcome those records share. At 100k records every quad a record adds counts.
+    lines.append(f"<{g}#mqa> {OUTCOME} <{outcome(settings, assessment, ref.visibility).node}>")
     if reports:
         subject = ox.NamedNode(ref.dataset)
         for name, report in sorted(reports.items()):
@@ -432,11 +488,14 @@ def stored_digests(store: GraphStore) -> dict[str, str]:
     return {r["g"].value: r["d"].value for r in store.select(DIGESTS_QUERY)}
 
 
+# Only graphs out of line with their record come back (hash joins of three scans: a nested join seeks per graph).
 VISIBILITY_QUERY = """PREFIX fedcat: <https://w3id.org/fedcat/ns#>
 PREFIX fq: <https://w3id.org/fedcat/quality#>
 SELECT ?g ?mine ?theirs WHERE {
-  GRAPH ?g { ?g fq:ofRecord ?r . OPTIONAL { ?g fedcat:visibility ?mine } }
-  OPTIONAL { GRAPH ?r { ?r fedcat:visibility ?theirs } }
+  { SELECT ?g ?r WHERE { GRAPH ?g { ?g fq:ofRecord ?r } } }
+  OPTIONAL { SELECT ?g ?mine WHERE { GRAPH ?g { ?g fedcat:visibility ?mine } } }
+  OPTIONAL { SELECT ?r ?theirs WHERE { GRAPH ?r { ?r fedcat:visibility ?theirs } } }
+  FILTER(!BOUND(?theirs) || !BOUND(?mine) || ?mine != ?theirs)
 }"""
 
 

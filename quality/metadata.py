@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -251,7 +252,7 @@ def band(score: float) -> str:
 
 
 @cache
-def _concepts(name: str) -> frozenset[str]:
+def concepts(name: str) -> frozenset[str]:
     from vocabularies.loader import vocabulary
 
     return vocabulary(name).concepts
@@ -267,10 +268,23 @@ def _shared(criterion: Criterion, good: int, total: int, why: str, checked: bool
     return CriterionResult(criterion, round(points, 2), f"{total - good} of {total} distributions {why}", checked)
 
 
-def _has(facts: RecordFacts, criterion: Criterion, predicate: str) -> CriterionResult:
-    if facts.dataset.get(predicate):
+def _has(inputs: MqaInputs, criterion: Criterion, predicate: str) -> CriterionResult:
+    if inputs.present[_PRESENT.index(predicate)]:
         return CriterionResult(criterion, float(criterion.points))
     return CriterionResult(criterion, 0.0, f"no {criterion.rdf_property} on the dataset")
+
+
+class MqaInputs(NamedTuple):
+    """Everything a record's MQA results depend on, as flags and counts: records alike (most of a catalogue)
+    have equal inputs, and scoring can read these straight from the store (quality/facts_query.py)."""
+
+    present: tuple[bool, ...]  # a value for each of PRESENT_PREDICATES on the dataset
+    rights_vocabulary: bool  # an access right from the EU vocabulary
+    # Distributions with: a (reachable) access URL, a download URL, a reachable one, a format, a media type, either
+    # from a vocabulary, a non-proprietary format, a machine-readable one, a licence, an EU licence, rights, a size.
+    counts: tuple[int, ...]
+    total: int  # distributions
+    checked: bool  # every access and download URL was checked
 
 
 # Predicate IRIs as strings, made once: `assess` runs once per record, 100k times in a full scoring.
@@ -285,7 +299,9 @@ _LICENSE, _RIGHTS, _BYTES = DCT.license.value, DCT.rights.value, DCAT.byteSize.v
 _ACCESS_RIGHTS, _CONTACT, _PUBLISHER = DCT.accessRights.value, DCAT.contactPoint.value, DCT.publisher.value
 _ISSUED, _MODIFIED = DCT.issued.value, DCT.modified.value
 _PRESENT = (_KEYWORD, _THEME, _SPATIAL, _TEMPORAL, _ACCESS_RIGHTS, _CONTACT, _PUBLISHER, _ISSUED, _MODIFIED)
-_ASSESSED: dict[tuple[object, ...], Assessment] = {}  # equal inputs, one shared (never modified) Assessment
+PRESENT_PREDICATES = _PRESENT
+# Equal inputs, one shared (never modified) Assessment.
+_ASSESSED: dict[tuple[MqaInputs, tuple[bool, int] | None], Assessment] = {}
 _ASSESSED_MAX = 100_000
 _UNCHECKED_NOTE = "not checked (run `fedcat quality score --check-urls`)"
 _NONE: list[str] = []
@@ -305,7 +321,12 @@ def assess(
     the criterion says it was not checked. Records with equal inputs get the same Assessment object: treat it as
     read-only.
     """
-    file_types, licences, rights = _concepts("file-type"), _concepts("licence"), _concepts("access-right")
+    return assess_inputs(inputs_of(facts, reachable), dcat_ap=dcat_ap)
+
+
+def inputs_of(facts: RecordFacts, reachable: dict[str, bool] | None = None) -> MqaInputs:
+    """What the MQA results of a record depend on, from the values scoring read (see `assess`)."""
+    file_types, licences, rights = concepts("file-type"), concepts("licence"), concepts("access-right")
     iana = str(IANA_MEDIA_TYPE)
     eu_file_type = str(EU_FILE_TYPE)
     dists = facts.distributions
@@ -336,25 +357,33 @@ def assess(
         n_licence_vocab += any(v in licences for v in licence)
         n_rights += bool(get(_RIGHTS))
         n_bytes += bool(get(_BYTES))
-    total = len(dists)
     data = facts.dataset
-    # Everything the results depend on, so records alike (most of a catalogue) share one Assessment.
-    key = (
+    return MqaInputs(
         tuple(bool(data.get(p)) for p in _PRESENT),
         any(v in rights for v in data.get(_ACCESS_RIGHTS, _NONE)),
-        (n_access, n_download, n_download_ok, n_format, n_media, n_vocab, n_open, n_machine),
-        (n_licence, n_licence_vocab, n_rights, n_bytes, total),
+        (
+            *(n_access, n_download, n_download_ok, n_format, n_media, n_vocab, n_open, n_machine),
+            *(n_licence, n_licence_vocab, n_rights, n_bytes),
+        ),
+        len(dists),
         checked,
-        dcat_ap,
     )
+
+
+def assess_inputs(inputs: MqaInputs, *, dcat_ap: tuple[bool, int] | None = None) -> Assessment:
+    """Score a record from its inputs (see `assess`); equal inputs give the same Assessment object."""
+    key = (inputs, dcat_ap)
     found = _ASSESSED.get(key)
     if found is not None:
         return found
+    n_access, n_download, n_download_ok, n_format, n_media, n_vocab, n_open, n_machine = inputs.counts[:8]
+    n_licence, n_licence_vocab, n_rights, n_bytes = inputs.counts[8:]
+    total, checked = inputs.total, inputs.checked
     results = [
-        _has(facts, BY_ID["keywords"], _KEYWORD),
-        _has(facts, BY_ID["categories"], _THEME),
-        _has(facts, BY_ID["spatial"], _SPATIAL),
-        _has(facts, BY_ID["temporal"], _TEMPORAL),
+        _has(inputs, BY_ID["keywords"], _KEYWORD),
+        _has(inputs, BY_ID["categories"], _THEME),
+        _has(inputs, BY_ID["spatial"], _SPATIAL),
+        _has(inputs, BY_ID["temporal"], _TEMPORAL),
         _shared(
             BY_ID["access_url"],
             n_access,
@@ -378,14 +407,14 @@ def assess(
         _dcat_ap(dcat_ap),
         _shared(BY_ID["licence"], n_licence, total, "have no dct:license"),
         _shared(BY_ID["licence_vocabulary"], n_licence_vocab, total, "have no licence from the EU licence vocabulary"),
-        _has(facts, BY_ID["access_rights"], _ACCESS_RIGHTS),
-        _vocabulary(facts, BY_ID["access_rights_vocabulary"], DCT.accessRights, rights, "EU access-right"),
-        _has(facts, BY_ID["contact_point"], _CONTACT),
-        _has(facts, BY_ID["publisher"], _PUBLISHER),
+        _has(inputs, BY_ID["access_rights"], _ACCESS_RIGHTS),
+        _vocabulary(inputs, BY_ID["access_rights_vocabulary"], "EU access-right"),
+        _has(inputs, BY_ID["contact_point"], _CONTACT),
+        _has(inputs, BY_ID["publisher"], _PUBLISHER),
         _shared(BY_ID["rights"], n_rights, total, "have no dct:rights"),
         _shared(BY_ID["byte_size"], n_bytes, total, "have no dcat:byteSize"),
-        _has(facts, BY_ID["issued"], _ISSUED),
-        _has(facts, BY_ID["modified"], _MODIFIED),
+        _has(inputs, BY_ID["issued"], _ISSUED),
+        _has(inputs, BY_ID["modified"], _MODIFIED),
     ]
     if not checked:  # say what was assumed, without taking points for it
         results = [
@@ -410,11 +439,8 @@ def _dcat_ap(report: tuple[bool, int] | None) -> CriterionResult:
     return CriterionResult(criterion, 0.0, f"{violations} violations of the DCAT-AP 3.0.1 base shapes")
 
 
-def _vocabulary(
-    facts: RecordFacts, criterion: Criterion, predicate: ox.NamedNode, concepts: frozenset[str], name: str
-) -> CriterionResult:
-    values = facts.dataset.get(predicate.value, [])
-    if any(v in concepts for v in values):
+def _vocabulary(inputs: MqaInputs, criterion: Criterion, name: str) -> CriterionResult:
+    if inputs.rights_vocabulary:
         return CriterionResult(criterion, float(criterion.points))
     return CriterionResult(criterion, 0.0, f"{criterion.rdf_property} is not from the {name} vocabulary")
 
@@ -447,4 +473,17 @@ def criteria_by_dimension() -> dict[str, list[Criterion]]:
     return out
 
 
-__all__ = ["BANDS", "CRITERIA", "DIMENSIONS", "MAX_SCORE", "Assessment", "RecordFacts", "assess", "band", "band_for"]
+__all__ = [
+    "BANDS",
+    "CRITERIA",
+    "DIMENSIONS",
+    "MAX_SCORE",
+    "Assessment",
+    "MqaInputs",
+    "RecordFacts",
+    "assess",
+    "assess_inputs",
+    "band",
+    "band_for",
+    "inputs_of",
+]

@@ -17,7 +17,7 @@ from catalogue.records import source_graph
 from catalogue.store import GraphStore
 from quality.metadata import BY_METRIC, DIMENSION_METRICS, DIMENSIONS, MAX_SCORE, band
 from quality.summary import read_summary
-from quality.terms import FQ, SH, data_quality_graph, hosted_graph, metadata_quality_graph, text
+from quality.terms import FQ, SH, data_quality_graph, hosted_graph, metadata_quality_graph, outcome_graph_of, text
 from vocabularies.namespaces import DCAT, DCT, DQV, FEDCAT, PROV, RDF, RDFS
 
 VISIBLE_RECORD = """PREFIX fedcat: <https://w3id.org/fedcat/ns#>
@@ -53,15 +53,19 @@ def _one(node: dict[str, list[Any]], predicate: ox.NamedNode) -> Any:
 
 
 def _measurements(index: dict[str, dict[str, list[Any]]]) -> list[tuple[str, dict[str, list[Any]]]]:
-    # Measurements are what dqv:isMeasurementOf a metric (shortfalls leave their rdf:type implied).
+    # Measurements are what dqv:isMeasurementOf a metric (dimensions leave their rdf:type implied).
     return [(s, p) for s, p in index.items() if DQV.isMeasurementOf.value in p]
 
 
 def metadata_section(store: GraphStore, graph: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """(mqa, shacl) from a record's metadata quality graph."""
-    index = _index(store.graph_triples(graph))
-    if not index:
+    triples = store.graph_triples(graph)
+    if not triples:
         return None, {}
+    # Shortfalls live in the criteria outcome the record shares with those that scored alike.
+    for shared in {text(t.object) for t in triples if t.predicate == FQ.outcome}:
+        triples += store.graph_triples(outcome_graph_of(shared))
+    index = _index(triples)
     marker = index.get(graph, {})
     score, dimensions, missing = None, dict.fromkeys(DIMENSIONS, 0.0), []
     band_value = None
@@ -69,16 +73,13 @@ def metadata_section(store: GraphStore, graph: str) -> tuple[dict[str, Any] | No
         if FEDCAT.qualityBand.value in node:
             band_value = _one(node, FEDCAT.qualityBand)
     shacl: dict[str, Any] = {}
-    for _subject, node in _measurements(index):
-        metric = node[DQV.isMeasurementOf.value][0].value
-        local = metric.rsplit("#", 1)[-1]
-        value = _one(node, DQV.value)
-        if local == "mqaScore":
-            score = value
-        elif local in DIMENSION_BY_METRIC:
-            dimensions[DIMENSION_BY_METRIC[local]] = value
-        elif local in BY_METRIC:
-            c = BY_METRIC[local]
+    for node in index.values():
+        metric = node.get(FQ.criterion.value)
+        local = metric[0].value.rsplit("#", 1)[-1] if metric else ""
+        if local in DIMENSION_BY_METRIC:
+            dimensions[DIMENSION_BY_METRIC[local]] = _one(node, FQ.points)
+        elif (c := BY_METRIC.get(local)) is not None:
+            value = _one(node, FQ.points)
             missing.append(
                 {
                     "criterion": c.id,
@@ -92,6 +93,14 @@ def metadata_section(store: GraphStore, graph: str) -> tuple[dict[str, Any] | No
                     "checked": _one(node, FQ.checked) is not False,
                 }
             )
+    for _subject, node in _measurements(index):
+        metric = node[DQV.isMeasurementOf.value][0].value
+        local = metric.rsplit("#", 1)[-1]
+        value = _one(node, DQV.value)
+        if local == "mqaScore":
+            score = value
+        elif local in DIMENSION_BY_METRIC:
+            dimensions[DIMENSION_BY_METRIC[local]] = value
         elif local == "shaclViolations":
             shacl[_one(node, FQ.profile)] = _shacl(index, node, value)
     missing.sort(key=lambda m: (-m["lost"], m["criterion"]))

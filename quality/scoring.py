@@ -1,7 +1,8 @@
 """`fedcat quality score`: SHACL reports and MQA scores for every record, written as DQV, plus summaries.
 
-An embedded store's records are read a slice at a time, each graph whole, while a writer thread stores the
-previous slice's DQV graphs; a remote store's by SPARQL, one query per batch. SHACL validates the record as the
+Many records of an embedded store are reduced to their scoring inputs by the store itself (quality/facts_query.py);
+few records, a remote store's, or a run checking URLs are read by SPARQL, one query per batch. A writer thread
+stores the DQV graphs while the next ones are made. SHACL validates the record as the
 node publishes it (the export's view: declared datatypes restored, range types stated, the hosted distribution
 included) and caches reports by record content and shapes, so a re-score only validates what changed. The
 search index is updated for the records whose band moved (the band is a search facet), as a harvest updates it.
@@ -26,8 +27,17 @@ from catalogue.ranges import range_types
 from catalogue.records import lines_to_nquads
 from catalogue.store import GraphStore
 from quality import dqv, shacl
+from quality.facts_query import empty_inputs, read_inputs, read_publishers
 from quality.lookup import RecordRef, all_records, find_record
-from quality.metadata import DATASET_PREDICATES, DISTRIBUTION_PREDICATES, RecordFacts, assess, bands
+from quality.metadata import (
+    DATASET_PREDICATES,
+    DISTRIBUTION_PREDICATES,
+    MqaInputs,
+    RecordFacts,
+    assess,
+    assess_inputs,
+    bands,
+)
 from quality.summary import Group, Scored, latest_harvest_run, snapshot_triples
 from quality.terms import FQ, metadata_quality_graph, publisher_id, text
 from vocabularies.namespaces import DCAT, DCT, FOAF, RDF
@@ -36,7 +46,6 @@ BATCH = 1000
 INDEXED_FROM = 500  # records from which whole-store index scans beat one SPARQL join per batch
 PARALLEL_FROM = 200  # records to validate before SHACL spreads over worker processes
 SKOLEM = "/.well-known/genid/"
-SLICE = 1000  # records read at a time when reading overlaps storing
 Progress = Callable[[str, int, int], None]
 
 
@@ -89,6 +98,7 @@ class ScoreRun:
     urls_checked: int = 0
     urls_unreachable: int = 0
     written: int = 0  # metadata quality graphs written
+    outcomes: int = 0  # criteria outcomes written (shared by the records that scored alike)
     unchanged: int = 0  # records whose results equal the stored ones
     reindexed: int = 0  # search index documents rewritten because their record's band changed
     seconds: dict[str, float] = field(default_factory=dict)
@@ -197,61 +207,6 @@ def _read_indexed(raw: ox.Store, graphs: list[str]) -> dict[str, Facts]:
     return wanted
 
 
-_DATASET_KEYS = frozenset(p.value for p in DATASET_PREDICATES)
-_DISTRIBUTION_KEYS = frozenset(p.value for p in DISTRIBUTION_PREDICATES)
-_TOPIC, _DISTRIBUTION, _NAME = FOAF.primaryTopic.value, DCAT.distribution.value, FOAF.name.value
-_PUBLISHER = DCT.publisher.value
-_READ = _DATASET_KEYS | _DISTRIBUTION_KEYS | {_TOPIC, _DISTRIBUTION, _NAME}
-_READ_NODES = tuple(ox.NamedNode(p) for p in sorted(_READ))
-
-
-def read_graphs(raw: ox.Store, graphs: list[str], hosted: dict[str, str]) -> dict[str, Facts]:
-    """Scoring facts of `graphs` by reading each record graph (and its hosted-data graph, `hosted` maps record
-    graphs to them) whole: what `_read_indexed` reads, with the same rules, for a slice of the records at a time,
-    so that scoring reads one slice while the store loads the results of the previous one."""
-    out: dict[str, Facts] = {}
-    for g in graphs:
-        f = out[g] = Facts()
-        _read_graph(raw, g, g, f)
-        if g in hosted:
-            _read_graph(raw, hosted[g], None, f)
-    return out
-
-
-def _read_graph(raw: ox.Store, graph: str, record: str | None, f: Facts) -> None:
-    """Facts from one graph: the record graph (`record` is its IRI) or its hosted-data graph (None)."""
-    topic: str | None = None
-    values: list[tuple[str, str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]] = []
-    node = ox.NamedNode(graph)
-    # One index seek per property scoring reads: titles, descriptions and the rest are never decoded.
-    for predicate in _READ_NODES:
-        p = predicate.value
-        for q in raw.quads_for_pattern(None, predicate, None, node):
-            subject = text(q.subject)
-            if p == _TOPIC:
-                if subject == record:
-                    topic = text(q.object)
-            else:
-                values.append((subject, p, q.object))
-    listed = {text(o) for s, p, o in values if p == _DISTRIBUTION and (record is None or s == topic)}
-    for x in sorted(listed):
-        f.facts.add_distribution(x, None, None)
-    publishers: set[str] = set()
-    for s, p, o in values:
-        if record is not None and s == topic and p in _DATASET_KEYS:
-            value = text(o)
-            f.facts.add_dataset(p, value)
-            if p == _PUBLISHER and value not in f.publishers:
-                f.publishers.append(value)
-                publishers.add(value)
-        elif p in _DISTRIBUTION_KEYS and s in listed:
-            f.facts.add_distribution(s, p, text(o))
-    if record is not None:
-        for s, p, o in values:
-            if p == _NAME and s in publishers and isinstance(o, ox.Literal):
-                f.publisher_names.setdefault(s, []).append(o)
-
-
 def published_view(store: GraphStore, ref: RecordRef, hosted: str | None) -> list[ox.Triple]:
     """The record as the export publishes it: content, hosted distribution, identifier, range types."""
     node = ox.NamedNode(ref.graph)
@@ -351,11 +306,18 @@ def score(
     # Marked pending before anything is written, so a run that dies half-way makes the next writer rebuild.
     indexed = prepare_index(settings, store, create=False)
     stored_bands = bands(store) if indexed else {}
-    # An embedded store is read a slice at a time while the previous slice's results are stored (a bulk load
-    # runs without the GIL, so on two cores the two overlap); checking URLs needs every URL first.
+    # Many records of an embedded store: the store itself reduces them to scoring inputs (quality/facts_query.py),
+    # one aggregate query instead of decoding every value. Checking URLs needs the URLs, so it reads the values.
     # (No reference to the pyoxigraph store is kept in this frame: closing `store` must release it.)
-    sliced = isinstance(getattr(store, "raw", None), ox.Store) and not check_urls
-    facts = {} if sliced else read_facts(store, [r.graph for r in refs])
+    fast = isinstance(getattr(store, "raw", None), ox.Store) and not check_urls and len(refs) >= INDEXED_FROM
+    facts: dict[str, Facts] = {}
+    inputs: dict[str, MqaInputs] = {}
+    publishers: dict[str, tuple[str, str]] = {}
+    if fast:
+        inputs = read_inputs(store.raw)  # type: ignore[attr-defined]  # an OxigraphStore (`fast`)
+        publishers = read_publishers(store.raw, SKOLEM)  # type: ignore[attr-defined]
+    else:
+        facts = read_facts(store, [r.graph for r in refs])
     run.seconds["read"] = round(time.monotonic() - clock, 3)
     profiles = shacl.profiles()
     reports: dict[str, dict[str, shacl.Report]] = {}
@@ -387,26 +349,23 @@ def score(
     new_bands: dict[str, str] = {}
     groups: dict[tuple[str, str], Group] = {}
     computing = [0.0]  # seconds spent scoring, as opposed to writing (the generator is consumed by the writer)
-    reading = [0.0]  # seconds spent reading slices of records while storing the previous ones
+    empty = empty_inputs()
 
     def graphs() -> Iterator[tuple[str, str]]:
-        for n, ref in enumerate(refs):
-            if sliced and n % SLICE == 0:
-                started = time.monotonic()
-                facts.clear()
-                raw = store.raw  # type: ignore[attr-defined]  # an OxigraphStore (`sliced`)
-                facts.update(read_graphs(raw, [r.graph for r in refs[n : n + SLICE]], hosted))
-                del raw
-                reading[0] += time.monotonic() - started
+        for ref in refs:
             started = time.monotonic()
-            f = facts[ref.graph]
             mine = reports.get(ref.graph, {})
             base_report = mine.get(shacl.DCAT_AP.name)
             dcat_ap = (base_report.conforms, len(base_report.real)) if base_report else None
-            assessment = assess(f.facts, dcat_ap=dcat_ap, reachable=reachable)
+            if fast:
+                assessment = assess_inputs(inputs.get(ref.graph, empty), dcat_ap=dcat_ap)
+                publisher = publishers.get(ref.graph)
+            else:
+                f = facts[ref.graph]
+                assessment = assess(f.facts, dcat_ap=dcat_ap, reachable=reachable)
+                publisher = f.publisher()
             band_counts[assessment.band] += 1
             new_bands[ref.graph] = assessment.band
-            publisher = f.publisher()
             pid = publisher_id(publisher[0]) if publisher else None
             if ref.public:
                 scored = Scored(
@@ -423,6 +382,14 @@ def score(
                 if publisher and pid:
                     groups.setdefault(("publisher", pid), Group("publisher", pid, publisher[1])).records.append(scored)
             graph = metadata_quality_graph(settings.base, ref.dataset_id)
+            shared = dqv.outcome(settings, assessment, ref.visibility)
+            referenced.add(shared.graph)
+            if shared.graph not in outcomes:  # written before (or with) the first record that refers to it
+                outcomes.add(shared.graph)
+                run.outcomes += 1
+                computing[0] += time.monotonic() - started
+                yield shared.graph, shared.text
+                started = time.monotonic()
             text, found = dqv.metadata_nquads(settings, ref, assessment, mine, by_name, checked_urls=check_urls)
             # Results equal to the stored ones are not rewritten: a re-score of an unchanged catalogue writes
             # nothing, and the stored graph keeps the time its results were first computed.
@@ -438,10 +405,13 @@ def score(
                 yield graph, text
 
     digests = dqv.stored_digests(store)
-    run.written = dqv.replace_texts(store, graphs())
+    outcomes = dqv.stored_outcomes(store)
+    referenced: set[str] = set()
+    run.written = dqv.replace_texts(store, graphs()) - run.outcomes
+    if not dataset_ids:  # only a full pass knows which outcomes no record refers to any more
+        store.drop_graphs(sorted(outcomes - referenced))
     run.seconds["score"] = round(computing[0], 3)
-    run.seconds["read"] = round(run.seconds["read"] + reading[0], 3)
-    run.seconds["write"] = round(time.monotonic() - tick - computing[0] - reading[0], 3)
+    run.seconds["write"] = round(time.monotonic() - tick - computing[0], 3)
     if not dataset_ids:  # a summary describes a whole source or publisher, so only a full pass writes one
         history = []
         harvest_runs = {s: latest_harvest_run(store, settings.base, s) for s in {ref.source for ref in refs}}
@@ -457,7 +427,7 @@ def score(
             )
         from catalogue.records import nquads
 
-        store.load("".join(nquads(t, g) for g, t in history).encode())
+        store.bulk_load("".join(nquads(t, g) for g, t in history).encode())  # append-only history points
         store.flush()
     if indexed:
         tick = time.monotonic()
@@ -471,4 +441,4 @@ def score(
     return run
 
 
-__all__ = ["ScoreRun", "published_view", "read_facts", "read_graphs", "score"]
+__all__ = ["ScoreRun", "published_view", "read_facts", "score"]

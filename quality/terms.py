@@ -39,6 +39,22 @@ def data_quality_graph(base: str, dataset_id: str) -> str:
     return f"{base}/graph/quality/{dataset_id}/data"
 
 
+def outcome_node(base: str, digest: str) -> str:
+    """An MQA criteria outcome shared by the records that scored alike (named by a digest of its content)."""
+    return f"{base}/quality/outcome/{digest}"
+
+
+def outcome_graph(base: str, digest: str) -> str:
+    """The graph holding the outcome `outcome_node(base, digest)`."""
+    return f"{base}/graph/quality-outcome/{digest}"
+
+
+def outcome_graph_of(node: str) -> str:
+    """The graph of an outcome node (`outcome_node`)."""
+    base, _, digest = node.rpartition("/quality/outcome/")
+    return outcome_graph(base, digest)
+
+
 def summary_graph(base: str, kind: str, key: str) -> str:
     """The graph holding the quality history of one source or publisher (`kind` is "source" or "publisher")."""
     return f"{base}/graph/quality-summary/{kind}/{key}"

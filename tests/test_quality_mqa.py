@@ -208,29 +208,48 @@ def test_url_checks_are_guarded_and_bounded() -> None:
 
 
 def test_score_explains_the_demos_deliberate_defects(quality_node: Node) -> None:
+    from quality import dqv
+    from quality.report import metadata_section
+
     node = quality_node
     result = node.cli("quality", "score")
     assert result.exit_code == 0, result.output
     assert re.search(r"SHACL: \d+ reports computed, 0 reused", result.output)
+    stale = f"{node.settings.base}/graph/quality-outcome/stale"
     store = node.store()
     try:
         for entry in node.manifest.datasets:
             if not entry.defects:
                 continue
-            graph = metadata_quality_graph(node.settings.base, home_id(entry.iri))
-            comments = {
-                t.subject.value.rsplit("#", 1)[1]: t.object.value  # type: ignore[union-attr]
-                for t in store.graph_triples(graph)
-                if t.predicate.value == "http://www.w3.org/2000/01/rdf-schema#comment"
-            }
+            mqa, _ = metadata_section(store, metadata_quality_graph(node.settings.base, home_id(entry.iri)))
+            assert mqa is not None
+            comments = {m["criterion"]: m["detail"] for m in mqa["missing"]}
             if "no-description" in entry.defects:
                 assert comments["dcat_ap"] == "1 violations of the DCAT-AP 3.0.1 base shapes"
             if "no-licence" in entry.defects:
                 assert comments["licence"].endswith("distributions have no dct:license")
+        outcomes = dqv.stored_outcomes(store)
+        records = len(node.manifest.datasets)
+        assert 1 < len(outcomes) < records, "records that scored alike share their outcome"
+        # An outcome no record refers to any more (say, every record using it improved) goes on the next full pass.
+        store.load(f"<{stale}> <{dqv.TYPE[1:-1]}> <{dqv.OUTCOME_GRAPH[1:-1]}> <{stale}> .\n".encode())
+        store.flush()
+    finally:
+        store.close()
+    some = node.cli("quality", "score", home_id(node.manifest.datasets[0].iri))
+    assert some.exit_code == 0, some.output
+    store = node.store()
+    try:
+        assert stale in dqv.stored_outcomes(store), "a partial pass cannot know what the others use"
     finally:
         store.close()
     again = node.cli("quality", "score")
     assert re.search(r"SHACL: 0 reports computed, \d+ reused", again.output), "unchanged records are not re-validated"
+    store = node.store()
+    try:
+        assert dqv.stored_outcomes(store) == outcomes, "the unused outcome is gone, the used ones stay"
+    finally:
+        store.close()
 
 
 SEMIC = "SEMICeu-DCAT-AP/releases/3.0.0/html/examples"

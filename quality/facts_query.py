@@ -1,0 +1,150 @@
+"""Scoring inputs of every record of an embedded store, computed inside Oxigraph by one aggregate query.
+
+Reading a record's values into Python costs a store lookup per term decoded (about 10-20 µs here), and a record
+has dozens: reading them was most of a full scoring's time. The MQA needs far less than the values: whether
+the dataset has each property, and per distribution which criteria it meets. So the store evaluates that on its
+encoded terms (predicate scans joined by hash, vocabulary membership as `VALUES` lookups) and returns one row
+per record and distinct distribution profile: a record graph, a bit mask and a count. The rules are the ones
+`quality.scoring.read_facts` + `quality.metadata.inputs_of` apply to values; a test holds the two equal.
+
+Used without URL checks only: reachability needs the URLs themselves.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pyoxigraph as ox
+
+from quality.metadata import MACHINE_READABLE, NON_PROPRIETARY, PRESENT_PREDICATES, MqaInputs, concepts
+from quality.terms import FQ
+from vocabularies.namespaces import DCAT, DCT, EU_FILE_TYPE, FOAF, IANA_MEDIA_TYPE, RDF
+
+RIGHTS_BIT = len(PRESENT_PREDICATES) + 1  # dataset bits 1..9 are PRESENT_PREDICATES, then the vocabulary flag
+DISTRIBUTION_BIT = 20  # distribution bits: 0 marks a distribution, 20.. the `MqaInputs.counts` in order
+COUNTS = 12  # len(MqaInputs.counts)
+REACHABLE = 2  # the count of reachable download URLs: without checks, every download URL is assumed reachable
+EMPTY_DATASET = (False,) * len(PRESENT_PREDICATES)
+Publisher = tuple[str, str]  # (key, label), as quality.scoring.Facts.publisher gives it
+
+
+def _values(items: frozenset[str] | set[str]) -> str:
+    # IRIs, and literals spelling one: the value rules compare lexical forms.
+    return " ".join(f'<{v}> "{v}"' for v in sorted(items))
+
+
+def _branch(subject: str, predicate: ox.NamedNode, bit: int, restrict: str = "") -> str:
+    return f"{{ {restrict} {subject} {predicate} ?v . BIND({1 << bit} AS ?bit) }}"
+
+
+@cache
+def inputs_query() -> str:
+    """The aggregate query (vocabularies are read once, on first use)."""
+    file_types, licences, rights = concepts("file-type"), concepts("licence"), concepts("access-right")
+    eu = str(EU_FILE_TYPE)
+    dataset = [_branch("?d", ox.NamedNode(p), n + 1) for n, p in enumerate(PRESENT_PREDICATES)]
+    dataset.append(_branch("?d", DCT.accessRights, RIGHTS_BIT, f"VALUES ?v {{ {_values(rights)} }}"))
+    fmt, media, licence = DCT["format"], DCAT.mediaType, DCT.license
+    b = DISTRIBUTION_BIT
+    distribution = [
+        _branch("?x", DCAT.accessURL, b),
+        _branch("?x", DCAT.downloadURL, b + 1),
+        _branch("?x", fmt, b + 3),
+        _branch("?x", media, b + 4),
+        _branch("?x", fmt, b + 5, f"VALUES ?v {{ {_values(file_types)} }}"),
+        f'{{ ?x {media} ?v . FILTER(STRSTARTS(STR(?v), "{IANA_MEDIA_TYPE}")) BIND({1 << (b + 5)} AS ?bit) }}',
+        _branch("?x", fmt, b + 6, f"VALUES ?v {{ {_values({eu + c for c in NON_PROPRIETARY})} }}"),
+        _branch("?x", fmt, b + 7, f"VALUES ?v {{ {_values({eu + c for c in MACHINE_READABLE})} }}"),
+        _branch("?x", licence, b + 8),
+        _branch("?x", licence, b + 9, f"VALUES ?v {{ {_values(licences)} }}"),
+        _branch("?x", DCT.rights, b + 10),
+        _branch("?x", DCAT.byteSize, b + 11),
+    ]
+    # Sub-selects keep each part a scan joined by hash: a nested join would seek the store once per record.
+    records = f"{{ SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {FOAF.primaryTopic} ?d }} }} }}"
+    listed = (
+        f"{{ {{ SELECT ?g ?gg ?x WHERE {{ {records} "
+        f"{{ SELECT ?g ?d ?x WHERE {{ GRAPH ?g {{ ?d {DCAT.distribution} ?x }} }} }} BIND(?g AS ?gg) }} }} "
+        f"UNION {{ SELECT ?g ?gg ?x WHERE {{ GRAPH ?gg {{ ?gg {RDF.type} {FQ.HostedDataGraph} ; {FQ.ofRecord} ?g . "
+        f"?dd {DCAT.distribution} ?x }} }} }} }}"
+    )
+    return f"""SELECT ?g ?kind ?mask (COUNT(*) AS ?n) WHERE {{
+  {{ SELECT ?g ?x ?kind (SUM(DISTINCT ?bit) AS ?mask) WHERE {{
+    {{ {records} {{ SELECT DISTINCT ?g ?d ?bit WHERE {{ GRAPH ?g {{ {" UNION ".join(dataset)} }} }} }}
+       BIND(?d AS ?x) BIND(0 AS ?kind) }}
+    UNION {{ {listed} BIND(1 AS ?bit) BIND(1 AS ?kind) }}
+    UNION {{ {listed} {{ SELECT DISTINCT ?gg ?x ?bit WHERE {{ GRAPH ?gg {{ {" UNION ".join(distribution)} }} }} }}
+       BIND(1 AS ?kind) }}
+  }} GROUP BY ?g ?x ?kind }}
+}} GROUP BY ?g ?kind ?mask"""
+
+
+PUBLISHERS_QUERY = f"""SELECT ?g ?p (SAMPLE(?en) AS ?english) (MIN(?name) AS ?any) WHERE {{
+  {{ SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {FOAF.primaryTopic} ?d }} }} }}
+  {{ SELECT ?g ?d ?p WHERE {{ GRAPH ?g {{ ?d {DCT.publisher} ?p }} }} }}
+  OPTIONAL {{ {{ SELECT ?g ?p ?name WHERE {{ GRAPH ?g {{ ?p {FOAF.name} ?name FILTER(isLiteral(?name)) }} }} }}
+    BIND(IF(LANG(?name) = "en", ?name, ?none) AS ?en) }}
+}} GROUP BY ?g ?p"""
+
+
+def read_inputs(raw: ox.Store) -> dict[str, MqaInputs]:
+    """The MQA inputs of every record graph of the store (records without any value are left out: their
+    inputs are `empty_inputs()`)."""
+    dataset: dict[str, int] = {}
+    counts: dict[str, list[int]] = {}
+    totals: dict[str, int] = {}
+    solutions = raw.query(inputs_query())
+    assert isinstance(solutions, ox.QuerySolutions)
+    for g, kind, mask, n in solutions:
+        graph, bits, number = g.value, int(mask.value), int(n.value)
+        if kind.value == "0":
+            dataset[graph] = bits
+            continue
+        totals[graph] = totals.get(graph, 0) + number
+        found = counts.setdefault(graph, [0] * COUNTS)
+        for k in range(COUNTS):
+            if bits >> (DISTRIBUTION_BIT + k) & 1:
+                found[k] += number
+        if bits >> (DISTRIBUTION_BIT + 1) & 1:
+            found[REACHABLE] += number
+    out: dict[str, MqaInputs] = {}
+    for graph in dataset.keys() | totals.keys():
+        bits = dataset.get(graph, 0)
+        out[graph] = MqaInputs(
+            tuple(bool(bits >> (n + 1) & 1) for n in range(len(PRESENT_PREDICATES))),
+            bool(bits >> RIGHTS_BIT & 1),
+            tuple(counts.get(graph, [0] * COUNTS)),
+            totals.get(graph, 0),
+            False,
+        )
+    return out
+
+
+def empty_inputs() -> MqaInputs:
+    """The inputs of a record with no value scoring reads."""
+    return MqaInputs(EMPTY_DATASET, False, (0,) * COUNTS, 0, False)
+
+
+def read_publishers(raw: ox.Store, skolem: str) -> dict[str, Publisher]:
+    """Every record's publisher (key, label): the first of its dataset's publishers, named in English if it can be.
+
+    A publisher with a per-record skolem IRI (containing `skolem`) is keyed by its name, as scoring groups it.
+    """
+    found: dict[str, dict[str, tuple[str | None, str | None]]] = {}
+    solutions = raw.query(PUBLISHERS_QUERY)
+    assert isinstance(solutions, ox.QuerySolutions)
+    for g, p, english, name in solutions:
+        found.setdefault(g.value, {})[p.value] = (
+            english.value if english is not None else None,
+            name.value if name is not None else None,
+        )
+    out: dict[str, Publisher] = {}
+    for graph, publishers in found.items():
+        iri = min(publishers)
+        english, name = publishers[iri]
+        label = english or name or iri
+        out[graph] = (label if skolem in iri else iri, label)
+    return out
+
+
+__all__ = ["empty_inputs", "inputs_query", "read_inputs", "read_publishers"]
