@@ -31,12 +31,13 @@ Counts = dict[str, list[tuple[str, int]]]
 def sample_query(schema: tantivy.Schema, cut: int) -> Query:
     """The uniform sample of about `cut / SAMPLE_BUCKETS` of the documents: those whose bucket is below `cut`.
 
-    The union of the aligned blocks of buckets that make up [0, cut), at most one per bit of `cut`, each one
-    `sample` term (`index_schema.sample_terms`). Documents are stored in bucket order, so each segment's sample
-    is a run of documents at its start: the intersection with the matches stops at the end of the run, and
-    reads about as many matches as the sample holds, however many there are. (A range over the `bucket` fast
-    field checked every match instead, and a range of single-bucket terms is first gathered into a bitset of
-    every sampled document: both cost about as much as counting the matches, 1.5-2 ms at 1M documents.)
+    The union of the aligned blocks of buckets that make up [0, cut), one per bit of `cut` (`_cut` picks powers
+    of two: one block), each one `sample` term (`index_schema.sample_terms`). Documents are stored in bucket
+    order, so each segment's sample is a run of documents at its start: the intersection with the matches stops
+    at the end of the run, and reads about as many matches as the sample holds, however many there are. (A
+    range over the `bucket` fast field checked every match instead, and a range of single-bucket terms is first
+    gathered into a bitset of every sampled document: both cost about as much as counting the matches, 1.5-2 ms
+    at 1M documents; one term took 0.2 ms.)
     """
     terms, start = [], 0
     for k in reversed(range(SAMPLE_LEVELS)):
@@ -119,8 +120,13 @@ def facet_counts(
 
 
 def _cut(total: int) -> int:
-    """The sample cut-off that leaves about SAMPLE_TARGET of `total` matches."""
-    return max(1, min(SAMPLE_BUCKETS, math.ceil(SAMPLE_BUCKETS * SAMPLE_TARGET / total)))
+    """The sample cut-off that leaves about SAMPLE_TARGET of `total` matches (0.71-1.41 times as many).
+
+    A power of two, so the sample is one `sample` term: a union of several, however short, is read in
+    windows of 4,096 documents, every sampled one among them, and measured 1 ms at 1M where one term took 0.2.
+    """
+    ideal = SAMPLE_BUCKETS * SAMPLE_TARGET / max(total, 1)
+    return 1 << max(0, min(SAMPLE_LEVELS - 1, round(math.log2(ideal)) if ideal > 0 else 0))
 
 
 def _estimate(
