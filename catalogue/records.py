@@ -38,22 +38,45 @@ class Statement(NamedTuple):
 def statements(triples: Iterable[ox.Triple | Statement]) -> list[Statement]:
     """`triples` (pyoxigraph's or ours) as statements."""
     new = tuple.__new__
-    return [t if type(t) is Statement else new(Statement, t) for t in triples]
+    # Three attribute reads cost a third of unpacking an ox.Triple through the sequence protocol.
+    return [t if type(t) is Statement else new(Statement, (t.subject, t.predicate, t.object)) for t in triples]
 
 
-def ntriples_lines(triples: list[Statement]) -> list[str]:
+def printed_statements(triples: Iterable[ox.Triple]) -> tuple[list[Statement], dict[int, tuple[Statement, str]]]:
+    """`triples` as statements, with the N-Triples line of each as `ntriples_lines` takes it (`known`).
+
+    Parsed triples bring new term objects each, so `ntriples_lines` could reuse no printed term; pyoxigraph prints
+    a whole triple for the price of one term. The entries hold their statements, so no id is reused meanwhile.
+    """
+    new = tuple.__new__
+    out: list[Statement] = []
+    known: dict[int, tuple[Statement, str]] = {}
+    for t in triples:
+        st = new(Statement, (t.subject, t.predicate, t.object))
+        out.append(st)
+        known[id(st)] = (st, str(t))
+    return out, known
+
+
+def ntriples_lines(triples: list[Statement], known: dict[int, tuple[Statement, str]] | None = None) -> list[str]:
     """The N-Triples line (without the final dot) of each statement, the same as `str(statement)`.
 
     Printing a pyoxigraph term costs about as much as building it, and hashing one nearly half that: a record's
     subjects and IRIs recur over its triples, its predicates over all records, so each is printed once and looked
     up by `id()`. Every term met here is held by `triples` (or, for predicates, by the cache itself) while its
-    id is a key, so no id can be reused by another term meanwhile.
+    id is a key, so no id can be reused by another term meanwhile. Lines already `known` (`printed_statements`)
+    are taken as they are.
     """
     predicates, literal, quoted = _PREDICATE_TEXT, ox.Literal, ox.Triple
     texts: dict[int, str] = {}
     out: list[str] = []
     append = out.append
     for t in triples:
+        if known:
+            line = known.get(id(t))
+            if line is not None:
+                append(line[1])
+                continue
         s, p, o = t
         entry = predicates.get(id(p))
         if entry is None:
@@ -96,6 +119,8 @@ class Record:
     original_url: str | None = None
     restricted: bool = False
     match_keys: set[str] = field(default_factory=set)
+    # N-Triples lines of some statements, when the mapping had them for free (`printed_statements`).
+    known_lines: dict[int, tuple[Statement, str]] | None = field(default=None, repr=False)
 
 
 def _digest(*parts: str, size: int = 16) -> str:

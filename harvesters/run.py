@@ -316,7 +316,7 @@ def _take(
     prefix = genid_prefix(graph)
     record.triples = fix_profile(normalise_statements(skolemize(record.triples, prefix)), prefix)
     record.restricted = record.restricted or source.visibility == "restricted"
-    lines = ntriples_lines(record.triples)
+    lines = ntriples_lines(record.triples, record.known_lines)
     unique = list(dict.fromkeys(lines))
     if len(unique) < len(lines):  # a graph holds each triple once; the hash and the index see it so too
         lines, record.triples = unique, list(dict.fromkeys(record.triples))

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 from benchmarks.synthetic import ckan_packages, write_dcat_pages
 from catalogue.config import SourceConfig, load_settings
-from catalogue.records import Statement, ntriples_lines, statements
+from catalogue.records import Statement, ntriples_lines, printed_statements, skolemize, statements
 from catalogue.store import OxigraphStore
 from harvesters.duplicates import find_duplicates
 from harvesters.rdfparse import guess_format, parse_rdf
@@ -145,3 +145,10 @@ def test_statement_lines_equal_pyoxigraph_lines(reference):
     ours = statements(triples)
     assert all(type(t) is Statement for t in ours)
     assert ntriples_lines(ours) == [str(t) for t in triples] == [str(t) for t in ours]
+    # Lines printed while parsed triples became statements stand for those statements only: the ones skolemised
+    # after are printed afresh.
+    printed, known = printed_statements(triples)
+    assert printed == ours and len(known) == len(ours)
+    skolemised = skolemize(printed, "http://example.org/.well-known/genid/")
+    assert skolemised != printed
+    assert ntriples_lines(skolemised, known) == ntriples_lines(skolemised) == [str(t) for t in skolemised]

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from catalogue.errors import MappingError
-from catalogue.records import Record, Statement, Term, statements
+from catalogue.records import Record, Statement, Term, printed_statements, statements
 from vocabularies.namespaces import DCAT, DCT, HYDRA, RDF
 
 # Nodes of these types are records (or containers) of their own, never part of another record.
@@ -106,9 +106,10 @@ def extract_record(page: PageGraph, node: ox.NamedNode | ox.BlankNode, minted_pr
     label = node.value if isinstance(node, ox.NamedNode) else (identifiers[0] if identifiers else "blank node")
     if not titles:
         raise MappingError(f"dataset {label} has no dct:title", record=label)
-    triples = statements(page.closure(node))
     if isinstance(node, ox.NamedNode):
-        return Record(key=node.value, dataset=node, triples=triples)
+        triples, known = printed_statements(page.closure(node))
+        return Record(key=node.value, dataset=node, triples=triples, known_lines=known)
+    triples = statements(page.closure(node))
     if not identifiers:
         raise MappingError("a dataset without an IRI or dct:identifier cannot be tracked across harvests")
     # A blank-node dataset keeps a stable identity through its identifier.
