@@ -110,9 +110,10 @@ def field_analyzers() -> dict[str, tantivy.TextAnalyzer]:
 def sample_terms(bucket: int) -> list[str]:
     """The `sample` terms of a document in `bucket`: "k:p" for the block p of 2^k buckets holding it, k = 0..8.
 
-    Any sample "bucket below a cut-off" is then the union of at most 9 blocks, one per bit of the cut-off
-    (`search_facets.sample_query`): a few posting lists, read lazily, instead of a range of up to 256 terms,
-    which tantivy gathers into a bitset of every sampled document before intersecting.
+    Any sample "bucket below a cut-off" is then the union of at most 9 blocks, one per bit of the cut-off, and
+    one block for the powers of two the facet counts use (`search_facets.sample_query`): one posting list read
+    lazily, where a range of up to 256 single-bucket terms is first gathered into a bitset of every sampled
+    document.
     """
     return [f"{k}:{bucket >> k}" for k in range(SAMPLE_LEVELS)]
 
