@@ -21,7 +21,7 @@ from quality.terms import FQ
 from vocabularies.namespaces import DCAT, DCT, EU_FILE_TYPE, FOAF, IANA_MEDIA_TYPE, RDF
 
 RIGHTS_BIT = len(PRESENT_PREDICATES) + 1  # dataset bits 1..9 are PRESENT_PREDICATES, then the vocabulary flag
-DISTRIBUTION_BIT = 20  # distribution bits: 0 marks a distribution, 20.. the `MqaInputs.counts` in order
+DISTRIBUTION_BIT = 20  # distribution bits: 20.. the `MqaInputs.counts` in order
 COUNTS = 12  # len(MqaInputs.counts)
 REACHABLE = 2  # the count of reachable download URLs: without checks, every download URL is assumed reachable
 EMPTY_DATASET = (False,) * len(PRESENT_PREDICATES)
@@ -38,8 +38,8 @@ def _branch(subject: str, predicate: ox.NamedNode, bit: int, restrict: str = "")
 
 
 @cache
-def inputs_query() -> str:
-    """The aggregate query (vocabularies are read once, on first use)."""
+def inputs_queries() -> tuple[str, str]:
+    """The aggregate queries: datasets, distributions (vocabularies are read once, on first use)."""
     file_types, licences, rights = concepts("file-type"), concepts("licence"), concepts("access-right")
     eu = str(EU_FILE_TYPE)
     dataset = [_branch("?d", ox.NamedNode(p), n + 1) for n, p in enumerate(PRESENT_PREDICATES)]
@@ -68,15 +68,17 @@ def inputs_query() -> str:
         f"UNION {{ SELECT ?g ?gg ?x WHERE {{ GRAPH ?gg {{ ?gg {RDF.type} {FQ.HostedDataGraph} ; {FQ.ofRecord} ?g . "
         f"?dd {DCAT.distribution} ?x }} }} }} }}"
     )
-    return f"""SELECT ?g ?kind ?mask (COUNT(*) AS ?n) WHERE {{
-  {{ SELECT ?g ?x ?kind (SUM(DISTINCT ?bit) AS ?mask) WHERE {{
-    {{ {records} {{ SELECT DISTINCT ?g ?d ?bit WHERE {{ GRAPH ?g {{ {" UNION ".join(dataset)} }} }} }}
-       BIND(?d AS ?x) BIND(0 AS ?kind) }}
-    UNION {{ {listed} BIND(1 AS ?bit) BIND(1 AS ?kind) }}
-    UNION {{ {listed} {{ SELECT DISTINCT ?gg ?x ?bit WHERE {{ GRAPH ?gg {{ {" UNION ".join(distribution)} }} }} }}
-       BIND(1 AS ?kind) }}
-  }} GROUP BY ?g ?x ?kind }}
-}} GROUP BY ?g ?kind ?mask"""
+    # Two queries: a record's dataset row, then one row per distinct distribution profile with its count.
+    dataset_rows = f"""SELECT ?g ?mask WHERE {{ {records}
+  {{ SELECT ?g ?d (SUM(DISTINCT ?bit) AS ?mask) WHERE {{ GRAPH ?g {{ {" UNION ".join(dataset)} }} }} GROUP BY ?g ?d }}
+}}"""
+    distribution_rows = f"""SELECT ?g ?mask (COUNT(*) AS ?n) WHERE {{
+  {{ SELECT ?g ?x (SUM(DISTINCT ?bit) AS ?mask) WHERE {{
+    {listed}
+    OPTIONAL {{ SELECT DISTINCT ?gg ?x ?bit WHERE {{ GRAPH ?gg {{ {" UNION ".join(distribution)} }} }} }}
+  }} GROUP BY ?g ?x }}
+}} GROUP BY ?g ?mask"""
+    return dataset_rows, distribution_rows
 
 
 PUBLISHERS_QUERY = f"""SELECT ?g ?p (SAMPLE(?en) AS ?english) (MIN(?name) AS ?any) WHERE {{
@@ -93,13 +95,15 @@ def read_inputs(raw: ox.Store) -> dict[str, MqaInputs]:
     dataset: dict[str, int] = {}
     counts: dict[str, list[int]] = {}
     totals: dict[str, int] = {}
-    solutions = raw.query(inputs_query())
+    dataset_rows, distribution_rows = inputs_queries()
+    solutions = raw.query(dataset_rows)
     assert isinstance(solutions, ox.QuerySolutions)
-    for g, kind, mask, n in solutions:
+    for g, mask in solutions:
+        dataset[g.value] = int(mask.value)
+    solutions = raw.query(distribution_rows)
+    assert isinstance(solutions, ox.QuerySolutions)
+    for g, mask, n in solutions:
         graph, bits, number = g.value, int(mask.value), int(n.value)
-        if kind.value == "0":
-            dataset[graph] = bits
-            continue
         totals[graph] = totals.get(graph, 0) + number
         found = counts.setdefault(graph, [0] * COUNTS)
         for k in range(COUNTS):
@@ -147,4 +151,4 @@ def read_publishers(raw: ox.Store, skolem: str) -> dict[str, Publisher]:
     return out
 
 
-__all__ = ["empty_inputs", "inputs_query", "read_inputs", "read_publishers"]
+__all__ = ["empty_inputs", "inputs_queries", "read_inputs", "read_publishers"]
