@@ -17,7 +17,8 @@ from catalogue.errors import AlreadyExists, ConfigError, NotFound
 
 BUILTIN = "builtin"  # the `issuer` of local accounts
 # Scopes of the built-in authorization server. Roles still apply: a scope never grants what a role does not.
-API_SCOPES = ("access:request", "access:review", "audit:read", "catalogue:restricted")
+RESTRICTED_SCOPE = "catalogue:restricted"  # partner portals (and people) entitled to restricted metadata
+API_SCOPES = ("access:request", "access:review", "audit:read", RESTRICTED_SCOPE)
 OIDC_SCOPES = ("openid", "profile", "offline_access")
 SCOPES = OIDC_SCOPES + API_SCOPES
 OPERATOR_CLIENT = "fedcat-operator"  # the client_id of tokens minted by `fedcat token issue`

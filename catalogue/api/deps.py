@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from access.accounts import RESTRICTED_SCOPE
 from access.deps import OptionalPrincipal
 from access.tokens import Principal
 from catalogue.config import Settings
@@ -20,9 +21,6 @@ def _settings(request: Request) -> Settings:
 
 def _store(request: Request) -> GraphStore:
     return request.app.state.store
-
-
-RESTRICTED_SCOPE = "catalogue:restricted"  # partner portals (and people) entitled to restricted metadata
 
 
 def entitled(principal: Principal | None) -> bool:

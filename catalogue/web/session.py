@@ -38,7 +38,7 @@ from pydantic import BaseModel
 from starlette.datastructures import Headers
 
 from access import audit
-from access.accounts import add_client
+from access.accounts import RESTRICTED_SCOPE, add_client
 from access.credentials import digest, matches, new_secret
 from access.errors import TokenError
 from access.models import Client
@@ -50,7 +50,7 @@ from catalogue.errors import ConfigError, FedcatError
 WEB_CLIENT_NAME = "fedcat web pages"
 # What the pages act with. Roles still decide: a scientist's token carries access:review, yet every steward
 # route also requires the steward role.
-WEB_SCOPES = ("access:request", "access:review", "audit:read", "catalogue:restricted")
+WEB_SCOPES = ("access:request", "access:review", "audit:read", RESTRICTED_SCOPE)
 CALLBACK_PATH = "/oauth/callback"
 FLOW_SECONDS = 600  # from /signin to the callback: time to type a password
 REFRESH_MARGIN = 30  # rotate an access token this many seconds before it expires
@@ -281,7 +281,7 @@ class WebSession:
     @property
     def sees_restricted(self) -> bool:
         """True when restricted records are visible to this user (a person with the catalogue:restricted scope)."""
-        return "catalogue:restricted" in self.principal.scopes and self.principal.is_user
+        return RESTRICTED_SCOPE in self.principal.scopes and self.principal.is_user
 
     def to_cookie(self) -> dict[str, Any]:
         """What the cookie keeps."""
