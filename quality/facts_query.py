@@ -98,36 +98,44 @@ NAMES_QUERY = f"""SELECT ?p (SAMPLE(?en) AS ?english) (MIN(?name) AS ?any) WHERE
 def read_inputs(raw: ox.Store) -> dict[str, MqaInputs]:
     """The MQA inputs of every record graph of the store (records without any value are left out: their
     inputs are `empty_inputs()`)."""
-    dataset: dict[str, int] = {}
-    counts: dict[str, list[int]] = {}
-    totals: dict[str, int] = {}
+    dataset: dict[str, str] = {}
+    profiles: dict[str, list[tuple[str, str]]] = {}  # graph -> (distribution mask, how many), as the store gives
     dataset_rows, distribution_rows = inputs_queries()
     solutions = raw.query(dataset_rows)
     assert isinstance(solutions, ox.QuerySolutions)
     for g, mask in solutions:
-        dataset[g.value] = int(mask.value)
+        dataset[g.value] = mask.value
     solutions = raw.query(distribution_rows)
     assert isinstance(solutions, ox.QuerySolutions)
     for g, mask, n in solutions:
-        graph, bits, number = g.value, int(mask.value), int(n.value)
-        totals[graph] = totals.get(graph, 0) + number
-        found = counts.setdefault(graph, [0] * COUNTS)
-        for k in range(COUNTS):
-            if bits >> (DISTRIBUTION_BIT + k) & 1:
-                found[k] += number
-        if bits >> (DISTRIBUTION_BIT + 1) & 1:
-            found[REACHABLE] += number
+        profiles.setdefault(g.value, []).append((mask.value, n.value))
+    # Records alike give equal rows: each distinct combination is decoded once and its inputs shared.
+    made: dict[tuple[str, tuple[tuple[str, str], ...]], MqaInputs] = {}
     out: dict[str, MqaInputs] = {}
-    for graph in dataset.keys() | totals.keys():
-        bits = dataset.get(graph, 0)
-        out[graph] = MqaInputs(
-            tuple(bool(bits >> (n + 1) & 1) for n in range(len(PRESENT_PREDICATES))),
-            bool(bits >> RIGHTS_BIT & 1),
-            tuple(counts.get(graph, [0] * COUNTS)),
-            totals.get(graph, 0),
-            False,
-        )
+    for graph in dataset.keys() | profiles.keys():
+        key = (dataset.get(graph, "0"), tuple(sorted(profiles.get(graph, ()))))
+        found = made.get(key)
+        if found is None:
+            found = made[key] = _decode(int(key[0]), [(int(m), int(n)) for m, n in key[1]])
+        out[graph] = found
     return out
+
+
+def _decode(bits: int, profiles: list[tuple[int, int]]) -> MqaInputs:
+    counts = [0] * COUNTS
+    for mask, number in profiles:
+        for k in range(COUNTS):
+            if mask >> (DISTRIBUTION_BIT + k) & 1:
+                counts[k] += number
+        if mask >> (DISTRIBUTION_BIT + 1) & 1:
+            counts[REACHABLE] += number
+    return MqaInputs(
+        tuple(bool(bits >> (n + 1) & 1) for n in range(len(PRESENT_PREDICATES))),
+        bool(bits >> RIGHTS_BIT & 1),
+        tuple(counts),
+        sum(number for _, number in profiles),
+        False,
+    )
 
 
 def empty_inputs() -> MqaInputs:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -55,13 +57,18 @@ class RecordRef:
 
 
 def _refs(store: GraphStore, where: str = "", query: str = RECORDS_QUERY) -> list[RecordRef]:
-    rows = store.select(query % where if where else query.replace("%s", ""))
+    text = query % where if where else query.replace("%s", "")
+    raw = getattr(store, "raw", None)
+    if isinstance(raw, ox.Store):  # an embedded store: its solutions unpack without a dict per row
+        solutions = raw.query(text, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        rows: Iterable[tuple[Any, ...]] = (tuple(s) for s in solutions)
+    else:
+        rows = ((r["g"], r["id"], r["d"], r["source"], r["vis"], r["hash"]) for r in store.select(text))
     refs = {
-        r["g"].value: RecordRef(
-            r["id"].value, r["g"].value, r["d"].value, r["source"].value, r["vis"].value, r["hash"].value
-        )
-        for r in rows
-        if isinstance(r["d"], ox.NamedNode)
+        g.value: RecordRef(i.value, g.value, d.value, source.value, vis.value, hash_.value)
+        for g, i, d, source, vis, hash_ in rows
+        if isinstance(d, ox.NamedNode)
     }
     return sorted(refs.values(), key=lambda ref: ref.dataset_id)
 

@@ -32,6 +32,7 @@ from quality.lookup import RecordRef, all_records, find_record
 from quality.metadata import (
     DATASET_PREDICATES,
     DISTRIBUTION_PREDICATES,
+    Assessment,
     MqaInputs,
     RecordFacts,
     assess,
@@ -350,6 +351,10 @@ def score(
     groups: dict[tuple[str, str], Group] = {}
     computing = [0.0]  # seconds spent scoring, as opposed to writing (the generator is consumed by the writer)
     empty = empty_inputs()
+    # Per assessment and per publisher, made once: records alike share them (the entry holds the assessment, so
+    # its id is not reused while the entry lives).
+    shortfalls: dict[int, tuple[Assessment, list[str]]] = {}
+    publisher_ids: dict[str, str] = {}
 
     def graphs() -> Iterator[tuple[str, str]]:
         for ref in refs:
@@ -366,21 +371,30 @@ def score(
                 publisher = f.publisher()
             band_counts[assessment.band] += 1
             new_bands[ref.graph] = assessment.band
-            pid = publisher_id(publisher[0]) if publisher else None
             if ref.public:
+                missing = shortfalls.get(id(assessment))
+                if missing is None or missing[0] is not assessment:
+                    missing = shortfalls[id(assessment)] = (assessment, [r.criterion.id for r in assessment.missing])
                 scored = Scored(
                     ref.dataset_id,
                     assessment.score,
                     assessment.band,
                     assessment.dimensions,
-                    [r.criterion.id for r in assessment.missing],
+                    missing[1],
                     [(name, v.path or "", v.component) for name, rep in mine.items() for v in rep.real],
                 )
-                groups.setdefault(("source", ref.source), Group("source", ref.source, ref.source)).records.append(
-                    scored
-                )
-                if publisher and pid:
-                    groups.setdefault(("publisher", pid), Group("publisher", pid, publisher[1])).records.append(scored)
+                group = groups.get(("source", ref.source))
+                if group is None:
+                    group = groups[("source", ref.source)] = Group("source", ref.source, ref.source)
+                group.records.append(scored)
+                if publisher:
+                    pid = publisher_ids.get(publisher[0])
+                    if pid is None:
+                        pid = publisher_ids[publisher[0]] = publisher_id(publisher[0])
+                    group = groups.get(("publisher", pid))
+                    if group is None:
+                        group = groups[("publisher", pid)] = Group("publisher", pid, publisher[1])
+                    group.records.append(scored)
             graph = metadata_quality_graph(settings.base, ref.dataset_id)
             shared = dqv.outcome(settings, assessment, ref.visibility)
             referenced.add(shared.graph)
