@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -26,7 +26,6 @@ from catalogue.records import lines_to_nquads
 from catalogue.store import GraphStore
 from quality.lookup import RecordRef
 from quality.metadata import DIMENSION_METRICS, Assessment
-from quality.shacl import KEEP_VIOLATIONS, Report, ShaclProfile
 from quality.terms import (
     FQ,
     SH,
@@ -38,6 +37,9 @@ from quality.terms import (
 )
 from quality.validation import ValidationOutcome
 from vocabularies.namespaces import DCT, DQV, FEDCAT, PROV, RDF, RDFS, XSD
+
+if TYPE_CHECKING:  # SHACL brings rdflib and pyshacl (half a second to import): data validation never needs them
+    from quality.shacl import Report, ShaclProfile
 
 GX_AGENT = "https://pypi.org/project/great-expectations/{version}/"
 Lines = list[str]  # N-Triples lines without the final " ."
@@ -313,6 +315,8 @@ def stamp_lines(graph: str, *, run: str, at: str, digest: str) -> Lines:
 
 def shacl_triples(g: str, dataset: ox.NamedNode, report: Report, profile: ShaclProfile) -> list[ox.Triple]:
     """A trimmed `sh:ValidationReport` for one profile and a measurement of its violation count."""
+    from quality.shacl import KEEP_VIOLATIONS
+
     node = ox.NamedNode(f"{g}#shacl-{profile.name}")
     triples = measurement(node, dataset, FQ.shaclViolations, len(report.real))
     triples += [
