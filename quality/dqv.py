@@ -73,20 +73,15 @@ def _marker(graph: ox.NamedNode, ref: RecordRef, assessment: str, at: str, run: 
     ]
 
 
-def measurement(
-    node: ox.NamedNode, on: ox.NamedNode, metric: ox.NamedNode, value: Any, *, linked: bool = True
-) -> list[ox.Triple]:
-    """One `dqv:QualityMeasurement`; `linked` also states `dqv:hasQualityMeasurement` from what it was computed
-    on (left out for per-criterion shortfalls: `dqv:computedOn` says the same, and 100k records need the room)."""
-    triples = [
+def measurement(node: ox.NamedNode, on: ox.NamedNode, metric: ox.NamedNode, value: Any) -> list[ox.Triple]:
+    """One `dqv:QualityMeasurement`, linked with `dqv:hasQualityMeasurement` from what it was computed on."""
+    return [
         ox.Triple(node, RDF.type, DQV.QualityMeasurement),
         ox.Triple(node, DQV.computedOn, on),
         ox.Triple(node, DQV.isMeasurementOf, metric),
         ox.Triple(node, DQV.value, literal(value)),
+        ox.Triple(on, DQV.hasQualityMeasurement, node),
     ]
-    if linked:
-        triples.append(ox.Triple(on, DQV.hasQualityMeasurement, node))
-    return triples
 
 
 def _iri(value: str) -> str:
@@ -140,13 +135,15 @@ def _text(value: str, language: str | None = None) -> str:
     return found
 
 
-def _measurement_lines(node: str, on: str, metric: str, value: Any, linked: bool, typed: bool = True) -> Lines:
-    lines = [f"{node} {COMPUTED_ON} {on}", f"{node} {MEASURES} {metric}", f"{node} {VALUE} {_typed(value)}"]
-    if typed:
-        lines.append(f"{node} {TYPE} {MEASUREMENT}")
-    if linked:
-        lines.append(f"{on} {HAS} {node}")
-    return lines
+def _measurement_lines(node: str, on: str, metric: str, value: Any) -> Lines:
+    """`measurement` as N-Triples lines."""
+    return [
+        f"{node} {COMPUTED_ON} {on}",
+        f"{node} {MEASURES} {metric}",
+        f"{node} {VALUE} {_typed(value)}",
+        f"{node} {TYPE} {MEASUREMENT}",
+        f"{on} {HAS} {node}",
+    ]
 
 
 @dataclass(frozen=True)
@@ -245,7 +242,7 @@ def metadata_lines(
     ]
     if checked_urls:
         lines.append(f"{graph} {URLS_CHECKED} {_typed(True)}")
-    lines += _measurement_lines(f"<{g}#mqa>", dataset, MQA, assessment.score, True)
+    lines += _measurement_lines(f"<{g}#mqa>", dataset, MQA, assessment.score)
     # The points per dimension, each shortfall and its explanation are the same for every record that scored
     # alike: they live once in the outcome those records share. At 100k records every quad a record adds counts.
     lines.append(f"<{g}#mqa> {OUTCOME} <{outcome(settings, assessment, ref.visibility).node}>")

@@ -37,6 +37,9 @@ def _branch(subject: str, predicate: ox.NamedNode, bit: int, restrict: str = "")
     return f"{{ {restrict} {subject} {predicate} ?v . BIND({1 << bit} AS ?bit) }}"
 
 
+RECORDS = f"{{ SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {FOAF.primaryTopic} ?d }} }} }}"  # each record graph's dataset
+
+
 @cache
 def inputs_queries() -> tuple[str, str]:
     """The aggregate queries: datasets, distributions (vocabularies are read once, on first use)."""
@@ -63,15 +66,14 @@ def inputs_queries() -> tuple[str, str]:
     # Sub-selects keep each part a scan joined by hash: a nested join would seek the store once per record. No
     # DISTINCT before the sums: SUM(DISTINCT) drops the repeats, and a set of every flag row costs more (at 100k,
     # 5.7 s instead of 9.8 s for the distributions).
-    records = f"{{ SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {FOAF.primaryTopic} ?d }} }} }}"
     listed = (
-        f"{{ {{ SELECT ?g ?gg ?x WHERE {{ {records} "
+        f"{{ {{ SELECT ?g ?gg ?x WHERE {{ {RECORDS} "
         f"{{ SELECT ?g ?d ?x WHERE {{ GRAPH ?g {{ ?d {DCAT.distribution} ?x }} }} }} BIND(?g AS ?gg) }} }} "
         f"UNION {{ SELECT ?g ?gg ?x WHERE {{ GRAPH ?gg {{ ?gg {RDF.type} {FQ.HostedDataGraph} ; {FQ.ofRecord} ?g . "
         f"?dd {DCAT.distribution} ?x }} }} }} }}"
     )
     # Two queries: a record's dataset row, then one row per distinct distribution profile with its count.
-    dataset_rows = f"""SELECT ?g ?mask WHERE {{ {records}
+    dataset_rows = f"""SELECT ?g ?mask WHERE {{ {RECORDS}
   {{ SELECT ?g ?d (SUM(DISTINCT ?bit) AS ?mask) WHERE {{ GRAPH ?g {{ {" UNION ".join(dataset)} }} }} GROUP BY ?g ?d }}
 }}"""
     distribution_rows = f"""SELECT ?g ?mask (COUNT(*) AS ?n) WHERE {{
@@ -84,7 +86,7 @@ def inputs_queries() -> tuple[str, str]:
 
 
 PUBLISHERS_QUERY = f"""SELECT ?g ?p WHERE {{
-  {{ SELECT ?g ?d WHERE {{ GRAPH ?g {{ ?g {FOAF.primaryTopic} ?d }} }} }}
+  {RECORDS}
   {{ SELECT ?g ?d ?p WHERE {{ GRAPH ?g {{ ?d {DCT.publisher} ?p }} }} }}
 }}"""
 # Names as public records state them: one row per publisher, not one per record naming it.
