@@ -10,6 +10,7 @@ fedcat and the floor interleaved twice; the best of each is reported.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import subprocess
@@ -140,7 +141,7 @@ def worker_floor(path: Path) -> dict[str, Any]:
 def worker_fedcat(path: Path) -> dict[str, Any]:
     """fedcat's `quality profile` and `quality validate` code paths on the file (GX imported on a thread)."""
     started = time.perf_counter()
-    from quality.validation import preload_gx
+    from quality.gx_loading import preload_gx
 
     preload_gx()
     from catalogue.config import Settings
@@ -236,6 +237,7 @@ def main() -> None:
     if args.worker:
         found = worker_floor(args.path) if args.worker == "floor" else worker_fedcat(args.path)
         print(json.dumps(found))
+        gc.freeze()  # as `fedcat` does before it exits (catalogue/cli.py)
         return
     rows, records, shacl_records = SIZES[args.size]
     records = args.records or records

@@ -67,10 +67,10 @@ def build_quality(home: Path, manifest: DemoManifest) -> int:
     from catalogue.records import dataset_id
     from catalogue.snapshots import publish
     from catalogue.store import open_store
+    from quality.gx_loading import preload_gx
     from quality.hosted import add_hosted
     from quality.runs import validate_datasets
     from quality.scoring import score
-    from quality.validation import preload_gx
 
     settings = load_settings(home)
     preload_gx()  # the import overlaps attaching the files and the first DuckDB scans

@@ -14,12 +14,13 @@ from catalogue.errors import FedcatError, NotFound
 from catalogue.snapshots import publish
 from catalogue.store import GraphStore
 from quality import dqv
+from quality.gx_loading import preload_gx
 from quality.hosted import AddResult, HostedFile, add_hosted, list_hosted, load_hosted, refresh_hosted
 from quality.lookup import find_record
 from quality.profiling import ProfileResult, profile
 from quality.suites import load_suite
 from quality.terms import data_quality_graph
-from quality.validation import ValidationOutcome, preload_gx, validate
+from quality.validation import ValidationOutcome, validate
 
 Step = Callable[[str], None]
 

@@ -3,15 +3,14 @@
 The data reach GX as a pandas frame read by DuckDB (reading.py), never through GX's SQL datasource. Results
 keep counts and percentages only: GX is asked for no unexpected values (`partial_unexpected_count: 0`) and
 whatever value lists it returns anyway are dropped field by field, by an allow-list, before anything is
-stored. `import great_expectations` takes seconds, so it starts on a thread while DuckDB reads the file.
+stored. `import great_expectations` takes seconds, so it starts on a thread while DuckDB reads the file
+(gx_loading.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
-import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -23,6 +22,7 @@ from catalogue.clock import now_iso
 from catalogue.config import Settings
 from catalogue.errors import NotFound
 from quality.drift import Drift, column_statistics, compare
+from quality.gx_loading import preload_gx, wait_for_gx
 from quality.hosted import HostedFile
 from quality.reading import connect, read_frame, table_stats
 from quality.suites import Suite, SuiteError, is_active
@@ -58,21 +58,6 @@ AGGREGATE_OBSERVED = {
     "expect_column_unique_value_count_to_be_between",
     "expect_column_proportion_of_unique_values_to_be_between",
 }
-_preload: threading.Thread | None = None
-
-
-def preload_gx() -> None:
-    """Start importing GX on a thread (idempotent): the import overlaps DuckDB's work, which frees the GIL."""
-    global _preload
-    if _preload is None and "great_expectations" not in sys.modules:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        _preload = threading.Thread(target=_import_gx, name="fedcat-gx-import", daemon=True)
-        _preload.start()
-
-
-def _import_gx() -> None:
-    import great_expectations
-    import great_expectations.expectations  # noqa: F401
 
 
 def gx_version() -> str:
@@ -85,8 +70,7 @@ def gx_version() -> str:
 @cache
 def _batch_definition() -> Any:
     """One ephemeral GX context per process, with a pandas dataframe asset and progress bars off."""
-    if _preload is not None:
-        _preload.join()
+    wait_for_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
