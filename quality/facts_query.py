@@ -89,12 +89,12 @@ PUBLISHERS_QUERY = f"""SELECT ?g ?p WHERE {{
   {RECORDS}
   {{ SELECT ?g ?d ?p WHERE {{ GRAPH ?g {{ ?d {DCT.publisher} ?p }} }} }}
 }}"""
-# Names as public records state them: one row per publisher, not one per record naming it.
-NAMES_QUERY = f"""SELECT ?p (SAMPLE(?en) AS ?english) (MIN(?name) AS ?any) WHERE {{
+# Names as public records state them, each (publisher, name) pair once: the choice among them is made in Python,
+# on a few thousand rows (an aggregate here compared literals by their text, row by row: twice as long at 100k).
+NAMES_QUERY = f"""SELECT DISTINCT ?p ?name WHERE {{
   {{ SELECT ?g WHERE {{ GRAPH ?g {{ ?g {FEDCAT.visibility} "public" ; {FOAF.primaryTopic} ?d }} }} }}
   {{ SELECT ?g ?p ?name WHERE {{ GRAPH ?g {{ ?p {FOAF.name} ?name FILTER(isLiteral(?name)) }} }} }}
-  BIND(IF(LANG(?name) = "en", ?name, ?none) AS ?en)
-}} GROUP BY ?p"""
+}}"""
 
 
 def read_inputs(raw: ox.Store) -> dict[str, MqaInputs]:
@@ -156,13 +156,15 @@ def read_publishers(raw: ox.Store, skolem: str) -> dict[str, Publisher]:
         graph, publisher = g.value, p.value
         if graph not in first or publisher < first[graph]:
             first[graph] = publisher
-    labels: dict[str, str] = {}
+    best: dict[str, tuple[bool, str]] = {}  # publisher -> (not English, name): English first, then by text
     solutions = raw.query(NAMES_QUERY)
     assert isinstance(solutions, ox.QuerySolutions)
-    for p, english, name in solutions:
-        label = english if english is not None else name
-        if label is not None:
-            labels[p.value] = label.value
+    for p, name in solutions:
+        assert isinstance(name, ox.Literal)
+        key = (name.language != "en", name.value)
+        if p.value not in best or key < best[p.value]:
+            best[p.value] = key
+    labels = {iri: name for iri, (_, name) in best.items()}
     out: dict[str, Publisher] = {}
     for graph, iri in first.items():
         label = labels.get(iri, iri)
