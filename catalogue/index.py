@@ -18,9 +18,11 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tantivy
 
@@ -37,6 +39,7 @@ from catalogue.store import GraphStore, OxigraphStore
 COMPACT_SHARE, COMPACT_MIN = 0.25, 5_000
 REBUILD_HEAP = 256_000_000
 UPDATE_HEAP = 64_000_000
+T = TypeVar("T")
 Progress = Callable[[int, int], None]
 
 
@@ -241,11 +244,18 @@ def _deleted_documents(generation: Path) -> tuple[int, int]:
 class SearchIndex:
     """The read side: the current generation, reloaded at most every `check_every` seconds to see new commits."""
 
-    def __init__(self, settings: Settings, check_every: float = 1.0, cache_size: int = 512) -> None:
+    def __init__(
+        self, settings: Settings, check_every: float = 1.0, cache_size: int = 512, *, parallel: bool = True
+    ) -> None:
         self.settings = settings
         self.check_every = check_every
         self.cache_size = cache_size
         self._lock = threading.Lock()
+        # One helper thread counts a search's facets while the calling thread ranks its hits (tantivy releases the
+        # GIL while it searches): taken only when idle, so a busy server does not queue work behind it.
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fedcat-facets") if parallel else None
+        self._helper_free = threading.Lock()
+        self._searching = 0  # searches in progress: with others running, every core has work already
         self._index: tantivy.Index | None = None
         self._generation: Path | None = None
         self._checked = 0.0
@@ -316,6 +326,35 @@ class SearchIndex:
     def searcher(self) -> tantivy.Searcher:
         """A searcher over the newest commit seen (hold it for one request)."""
         return self.index.searcher()
+
+    @contextmanager
+    def searching(self) -> Iterator[None]:
+        """Counts a search in progress (see `beside`)."""
+        with self._lock:
+            self._searching += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._searching -= 1
+
+    def beside(self, work: Callable[[], T]) -> Future[T] | None:
+        """`work` started on the helper thread, or None (the caller does it itself) when the helper is off or busy,
+        or other searches are in progress."""
+        if self._helper is None or self._searching > 1 or not self._helper_free.acquire(blocking=False):
+            return None
+
+        def run() -> T:
+            try:
+                return work()
+            finally:
+                self._helper_free.release()
+
+        try:
+            return self._helper.submit(run)
+        except RuntimeError:  # the interpreter is shutting down
+            self._helper_free.release()
+            return None
 
 
 def open_index(settings: Settings, cache_size: int = 512) -> SearchIndex:

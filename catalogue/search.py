@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import tantivy
 from tantivy import Order, Query
@@ -25,7 +26,15 @@ from catalogue.errors import FedcatError
 from catalogue.index import SearchIndex, open_index
 from catalogue.index_docs import pick
 from catalogue.index_schema import FACETS, keyword_field, sort_title_field
-from catalogue.search_facets import Counts, count, facet_counts
+from catalogue.search_facets import (
+    Aggregation,
+    Counts,
+    Matches,
+    aggregate_facets,
+    count,
+    facet_plan,
+    probe_total,
+)
 from catalogue.search_query import QueryBuilder, can_fuzz, combine, fuzzable, hidden_from, parse
 from vocabularies import normalise
 
@@ -198,9 +207,30 @@ def search(index: SearchIndex | Settings, query: SearchQuery, *, visibility: Col
     key += (query.sort, query.page, query.page_size, query.facets)
     found = index.cached(key)
     if found is None:
-        found = _Search(index).search(query, visibility=visibility)
+        with index.searching():
+            found = _Search(index).search(query, visibility=visibility)
         index.remember(key, found)
     return cast(SearchResult, found)
+
+
+class FacetScope(NamedTuple):
+    """What one search counts facets over: its words, filters (facet -> values) and hidden records."""
+
+    searcher: tantivy.Searcher
+    builder: QueryBuilder
+    text: Query | None
+    hidden: Query | None
+    filters: dict[str, list[str]]
+    fields: dict[str, str]  # facet -> the index field counted (the keyword field is per language)
+
+
+@dataclass(frozen=True)
+class Passes:
+    """A search's facet aggregations, and the `facet_plan` they were made for."""
+
+    plan: int
+    unfiltered: Aggregation
+    own: dict[str, Aggregation]  # per filtered facet: its counts without its own filter
 
 
 class _Search:
@@ -226,14 +256,18 @@ class _Search:
         match, corrected = "exact", {}
         text = builder.text_query(clauses)
         full = combine(text, [builder.any_of(fields[n], v) for n, v in filters.items()], hidden)
-        # One pass ranks the first page and counts every match; the facets take a second one.
+        # One pass ranks the first page and counts every match; the facets take a second one, on the helper
+        # thread when it is free, planned for a probed total and redone here if the exact total plans otherwise.
+        scope = FacetScope(searcher, builder, text, hidden, filters, fields)
+        planned = self._plan_beside(scope, full) if query.facets else None
         hits, total = self._top(searcher, full, query, text is not None, want)
         # Typo tolerance only when the words themselves found nothing (not when the filters excluded it all).
         nothing = total == 0 and can_fuzz(clauses)
         if nothing and (not filters or count(searcher, combine(text, [], hidden)) == 0):
             words = {w for c in clauses if (w := fuzzable(c))}
             corrected = {w: builder.corrections(w, hidden) for w in sorted(words)}
-            text, match = builder.text_query(clauses, corrected), "fuzzy"
+            text, match, planned = builder.text_query(clauses, corrected), "fuzzy", None
+            scope = scope._replace(text=text)
             full = combine(text, [builder.any_of(fields[n], v) for n, v in filters.items()], hidden)
             hits, total = self._top(searcher, full, query, True, want)
         if offset < total and offset + query.page_size > MAX_WINDOW:
@@ -241,9 +275,11 @@ class _Search:
                 f"results beyond the first {MAX_WINDOW} cannot be paged to; add words or filters"
             )
         items = [self._item(searcher, address, score, langs) for score, address in hits[offset:]]
-        counts, exact = (
-            self._facets(searcher, builder, text, hidden, filters, fields, total) if query.facets else ({}, True)
-        )
+        counts: Counts = {}
+        exact = True
+        if query.facets:
+            ahead = planned.result() if planned is not None else None
+            counts, exact = self._facets(scope, total, ahead)
         labelled = {
             name: [
                 FacetValue(value, self._label(searcher, builder, hidden, name, value, langs), n) for value, n in values
@@ -260,34 +296,51 @@ class _Search:
         normaliser = _NORMALISE.get(name)
         return sorted({(normaliser(v) if normaliser else None) or v for v in values})
 
-    def _facets(
-        self,
-        searcher: tantivy.Searcher,
-        builder: QueryBuilder,
-        text: Query | None,
-        hidden: Query | None,
-        filters: dict[str, list[str]],
-        fields: dict[str, str],
-        total: int,
-    ) -> tuple[Counts, bool]:
-        """Every facet's counts: one aggregation for the unfiltered facets, one per filtered facet."""
+    def _browse_key(self, scope: FacetScope) -> tuple[Any, ...]:
+        filters = sorted(scope.filters.items())
+        return (self.visibility, scope.fields["keyword"], *((n, *v) for n, v in filters))
+
+    def _plan_beside(self, scope: FacetScope, full: Query) -> Future[Passes] | None:
+        """The facet aggregations started on the index's helper thread, for the total a sample suggests."""
+        if scope.text is None and self._browse_key(scope) in self.index.browse:
+            return None
+
+        def work() -> Passes:
+            return self._aggregate(scope, probe_total(scope.searcher, scope.builder.schema, full))
+
+        return self.index.beside(work)
+
+    def _facets(self, scope: FacetScope, total: int, ahead: Passes | None = None) -> tuple[Counts, bool]:
+        """Every facet's counts: one aggregation for the unfiltered facets, one per filtered facet. `ahead` holds
+        aggregations made for another total: used when they are the ones `total` needs (same `facet_plan`)."""
         # Browsing without words aggregates over the whole catalogue: the same few answers, worth keeping.
-        key = (self.visibility, fields["keyword"], *((n, *v) for n, v in sorted(filters.items())))
-        if text is None and key in self.index.browse:
+        key = self._browse_key(scope)
+        if scope.text is None and key in self.index.browse:
             return cast(tuple[Counts, bool], self.index.browse[key])
-        schema = builder.schema
-        by_facet = {name: builder.any_of(fields[name], values) for name, values in filters.items()}
-        unfiltered = {name: fields[name] for name in FACETS if name not in filters}
-        counts, exact = facet_counts(searcher, schema, text, list(by_facet.values()), hidden, unfiltered, total)
-        for name in filters:
-            # A facet's own counts drop its filter: they count a superset of the `total` results.
-            others = [q for n, q in by_facet.items() if n != name]
-            own, own_exact = facet_counts(searcher, schema, text, others, hidden, {name: fields[name]}, at_least=total)
-            counts[name], exact = own[name], exact and own_exact
+        if ahead is None or ahead.plan != facet_plan(total):
+            ahead = self._aggregate(scope, total)
+        counts, exact = ahead.unfiltered.counts(total), ahead.unfiltered.exact
+        for name, own in ahead.own.items():
+            counts[name], exact = own.counts(total)[name], exact and own.exact
         answer = {name: counts[name] for name in FACETS}, exact
-        if text is None:
+        if scope.text is None:
             self.index.browse[key] = answer
         return answer
+
+    @staticmethod
+    def _aggregate(scope: FacetScope, total: int) -> Passes:
+        """The aggregations the facets of `total` matches need (they depend on it through `facet_plan`)."""
+        searcher, schema, fields = scope.searcher, scope.builder.schema, scope.fields
+        by_facet = {name: scope.builder.any_of(fields[name], values) for name, values in scope.filters.items()}
+        unfiltered = {name: fields[name] for name in FACETS if name not in scope.filters}
+        matches = Matches(scope.text, list(by_facet.values()), scope.hidden)
+        found = aggregate_facets(searcher, schema, matches, unfiltered, total=total)
+        own = {}
+        for name in scope.filters:
+            # A facet's own counts drop its filter: they count a superset of the `total` results.
+            others = Matches(scope.text, [q for n, q in by_facet.items() if n != name], scope.hidden)
+            own[name] = aggregate_facets(searcher, schema, others, {name: fields[name]}, at_least=total)
+        return Passes(facet_plan(total), found, own)
 
     def _top(
         self, searcher: tantivy.Searcher, full: Query, query: SearchQuery, scored: bool, want: int

@@ -10,7 +10,8 @@ search engines do for broad queries. The sample is the same for every query, so 
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import tantivy
 from tantivy import Occur, Query
@@ -20,6 +21,7 @@ from catalogue.search_query import combine
 
 EXACT_FACETS = 3_000
 SAMPLE_TARGET = 2_000
+PROBE_CUT = SAMPLE_BUCKETS // 16  # `probe_total` counts the matches in 1/16 of the documents
 FACET_LIMIT = 50  # values per facet, most frequent first
 # Facets with many distinct values: fewer shown, and a short per-segment list (resolving a value's text
 # costs a term-dictionary lookup, and 500 per segment measured 5 ms for keywords at 1M). Counts near the
@@ -83,6 +85,29 @@ def _buckets(result: dict[str, Any], scale: float = 1.0) -> list[tuple[str, int]
     return sorted(buckets, key=lambda b: (-b[1], b[0]))
 
 
+@dataclass(frozen=True)
+class Aggregation:
+    """One facet aggregation's answer, before its counts are scaled (`counts`, once the total is known)."""
+
+    result: dict[str, Any]
+    fields: dict[str, str]
+    exact: bool
+    seen: int = 0  # sampled matches, scaled to the total of the matches
+    rate: float = 0.0  # a fixed sampling rate instead (`_estimate`: the total was not known)
+    total: int | None = None  # the total it counted itself (browsing everything)
+
+    def counts(self, total: int) -> Counts:
+        """Each facet's counts, for `total` matches (the number given as `total` to `aggregate_facets`)."""
+        if self.exact:
+            scale = 1.0
+        elif self.rate:
+            scale = self.rate
+        else:
+            own = self.total if self.total is not None else total
+            scale = own / self.seen if self.seen else 0.0
+        return _split(self.result, self.fields, scale)
+
+
 def facet_counts(
     searcher: tantivy.Searcher,
     schema: tantivy.Schema,
@@ -99,24 +124,60 @@ def facet_counts(
     it already. `at_least` is a number they are known to reach (they hold every match of a narrower query):
     above `EXACT_FACETS` it spares counting them, see `_estimate`.
     """
+    found = aggregate_facets(searcher, schema, Matches(base, filters, hidden), fields, total=total, at_least=at_least)
+    return found.counts(total or 0), found.exact
+
+
+def facet_plan(total: int) -> int:
+    """What the aggregations for `total` matches depend on: 0 (exact counts), else the sample's cut-off."""
+    return 0 if total <= EXACT_FACETS else _cut(total)
+
+
+def probe_total(searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query) -> int:
+    """About how many documents match `query`: its matches in a 1/16 sample, times 16 (a few hundred µs)."""
+    return count(searcher, combine(query, [sample_query(schema, PROBE_CUT)])) * (SAMPLE_BUCKETS // PROBE_CUT)
+
+
+class Matches(NamedTuple):
+    """The matches facets are counted over: `combine(base, filters, hidden)`."""
+
+    base: Query | None
+    filters: list[Query]
+    hidden: Query | None
+
+
+def aggregate_facets(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    matches: Matches,
+    fields: dict[str, str],
+    *,
+    total: int | None = None,
+    at_least: int = 0,
+) -> Aggregation:
+    """`facet_counts`' aggregation, unscaled. Which aggregation runs depends on `total` and `at_least` only
+    through `facet_plan` of each: an answer aggregated for another number with the same plan scales to the
+    same counts (`Aggregation.counts`)."""
+    base, filters, hidden = matches
     query = combine(base, filters, hidden)
     aggs = _aggregations(fields)
+    own_total = None
     if total is None and base is None and not filters:
         # Every record the caller may see (a filtered facet while browsing): the few hidden ones are far
         # cheaper to count than the whole catalogue.
-        total = searcher.num_docs - (count(searcher, hidden) if hidden is not None else 0)
+        total = own_total = searcher.num_docs - (count(searcher, hidden) if hidden is not None else 0)
     elif total is None and at_least > EXACT_FACETS:
-        return _estimate(searcher, schema, base, filters, hidden, fields, at_least), False
+        result, rate = _estimate(searcher, schema, base, filters, hidden, fields, at_least)
+        return Aggregation(result, fields, False, rate=rate)
     elif total is None:
-        total = count(searcher, query)
+        total = own_total = count(searcher, query)
     if total <= EXACT_FACETS:
-        return _split(searcher.aggregate(query, aggs), fields, 1.0), True
+        return Aggregation(searcher.aggregate(query, aggs), fields, True, total=own_total)
     # It joins the other required clauses in one boolean query: nesting the query in another measured 15% slower.
     sample = sample_query(schema, _cut(total))
     aggs["__n"] = {"value_count": {"field": "tiekey"}}
     result = searcher.aggregate(combine(base, [*filters, sample], hidden), aggs)
-    seen = int(result["__n"]["value"])
-    return _split(result, fields, total / seen if seen else 0.0), False
+    return Aggregation(result, fields, False, seen=int(result["__n"]["value"]), total=own_total)
 
 
 def _cut(total: int) -> int:
@@ -137,15 +198,15 @@ def _estimate(
     hidden: Query | None,
     fields: dict[str, str],
     at_least: int,
-) -> Counts:
+) -> tuple[dict[str, Any], float]:
     """Counts estimated from a sample without counting every match first (there are more than EXACT_FACETS).
 
     Counting a broad query's matches walks all of them; counting its sample does not. The sample cut for
     `at_least` matches tells about how many there are, which sets the cut of the sample counted; the counts
-    are scaled by the sampling rate (SAMPLE_BUCKETS / cut), as the total is not known exactly.
+    are scaled by the sampling rate (SAMPLE_BUCKETS / cut, returned with the answer), as the total is not known.
     """
     first = _cut(at_least)
     seen = count(searcher, combine(base, [*filters, sample_query(schema, first)], hidden))
     cut = min(first, _cut(max(at_least, seen * SAMPLE_BUCKETS // first)))
     result = searcher.aggregate(combine(base, [*filters, sample_query(schema, cut)], hidden), _aggregations(fields))
-    return _split(result, fields, SAMPLE_BUCKETS / cut)
+    return result, SAMPLE_BUCKETS / cut
