@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import pyoxigraph as ox
-
 from catalogue.errors import FetchError, MappingError
+from catalogue.records import Statement
 from harvesters.base import Event, HarvestContext, Problem, Progress, Seen
 from harvesters.mapping.dcat import PageGraph, records
-from harvesters.rdfparse import ACCEPT, EXTENSIONS, guess_format, parse_rdf
+from harvesters.rdfparse import ACCEPT, EXTENSIONS, guess_format, parse_printed
 
 
 class DcatHarvester:
@@ -23,7 +22,7 @@ class DcatHarvester:
 
     def __init__(self, ctx: HarvestContext) -> None:
         self.ctx = ctx
-        self.source_triples: list[ox.Triple] = []
+        self.source_triples: list[Statement] = []
         self.minted_prefix = f"{ctx.base}/source/{ctx.source.name}/dataset/"
 
     def _page_urls(self) -> list[str] | None:
@@ -67,7 +66,7 @@ class DcatHarvester:
                     queue.append(cached["next"])
                 continue
             fmt = guess_format(fetched.content, fetched.content_type, url)
-            page = PageGraph(parse_rdf(fetched.content, fmt, base_iri=fetched.url))
+            page = PageGraph(*parse_printed(fetched.content, fmt, base_iri=fetched.url))
             if not self.source_triples:
                 self.source_triples = page.catalogs()
             keys: list[str] = []

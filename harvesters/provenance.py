@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from catalogue.config import SourceConfig
-from catalogue.records import source_iri
+from catalogue.records import Statement, source_iri
 from vocabularies.namespaces import DCAT, DCT, FEDCAT, FOAF, PROV, RDF, XSD
 
 if TYPE_CHECKING:
     from harvesters.run import SourceRun
 
 
-def run_triples(base: str, source: SourceConfig, run: SourceRun, catalog: list[ox.Triple]) -> list[ox.Triple]:
+def run_triples(
+    base: str, source: SourceConfig, run: SourceRun, catalog: Sequence[Statement | ox.Triple]
+) -> list[ox.Triple]:
     """The run as a `prov:Activity` plus the source as a `dcat:Catalog` (with what its own catalogue said)."""
     src = ox.NamedNode(source_iri(base, source.name))
     act = ox.NamedNode(run.run)

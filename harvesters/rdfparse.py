@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyoxigraph as ox
 
 from catalogue.errors import HostileInput, ParseError, UnsupportedFormat
+from catalogue.records import Statement
 
 MEDIA_TYPES: dict[str, ox.RdfFormat] = {
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -65,14 +68,50 @@ def guess_format(content: bytes, content_type: str | None, url: str) -> ox.RdfFo
 
 def parse_rdf(content: bytes, fmt: ox.RdfFormat, base_iri: str | None = None) -> list[ox.Triple]:
     """The distinct triples of the document (named graphs flattened); refuses hostile constructs first."""
-    if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(content[:65536]):
-        # Oxigraph expands internal entities, so a DOCTYPE can be a billion-laughs bomb.
-        raise HostileInput("XML with a DOCTYPE or entity declaration is refused")
-    try:
+    with _parsing(content, fmt):
         quads = ox.parse(content, format=fmt, base_iri=base_iri, rename_blank_nodes=True)
         # A graph is a set: a page that repeats a shared node's description (a publisher per dataset) would
         # otherwise hand every record that reaches the node all its copies.
         return list(dict.fromkeys(q.triple for q in quads))
+
+
+# Formats whose quads are all in the default graph: such a quad prints as its triple.
+_TRIPLE_FORMATS = frozenset((ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML))
+
+
+def parse_printed(
+    content: bytes, fmt: ox.RdfFormat, base_iri: str | None = None
+) -> tuple[list[Statement], dict[int, tuple[Statement, str]]]:
+    """`parse_rdf` as statements, with the N-Triples line of each, as `catalogue.records.ntriples_lines` takes them.
+
+    A parsed term is a new object at each read, so the lines could reuse no printed term; pyoxigraph prints a
+    whole quad for the price of one term, and the lines tell repeated triples apart more cheaply than the
+    triples' terms do. The entries hold their statements, so no id is reused meanwhile.
+    """
+    new, flat = tuple.__new__, fmt in _TRIPLE_FORMATS
+    out: list[Statement] = []
+    known: dict[int, tuple[Statement, str]] = {}
+    lines: set[str] = set()
+    with _parsing(content, fmt):
+        for q in ox.parse(content, format=fmt, base_iri=base_iri, rename_blank_nodes=True):
+            line = str(q) if flat else str(q.triple)
+            if line in lines:  # a graph is a set (see parse_rdf); equal triples, and only they, print equal
+                continue
+            lines.add(line)
+            st = new(Statement, (q.subject, q.predicate, q.object))
+            out.append(st)
+            known[id(st)] = (st, line)
+    return out, known
+
+
+@contextmanager
+def _parsing(content: bytes, fmt: ox.RdfFormat) -> Iterator[None]:
+    """Refuse hostile XML before parsing; parse errors (raised as the quads are read) as our errors."""
+    if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(content[:65536]):
+        # Oxigraph expands internal entities, so a DOCTYPE can be a billion-laughs bomb.
+        raise HostileInput("XML with a DOCTYPE or entity declaration is refused")
+    try:
+        yield
     except SyntaxError as exc:
         message = str(exc)
         if "LoadDocumentCallback" in message or "remote context" in message.lower():

@@ -6,10 +6,10 @@ import gc
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import httpx
 import pyoxigraph as ox
@@ -18,7 +18,7 @@ from catalogue import registry
 from catalogue.clock import now_iso
 from catalogue.config import Settings, SourceConfig
 from catalogue.errors import EmptyGather, FedcatError
-from catalogue.index_docs import records_from_triples
+from catalogue.index_docs import IndexRecord, records_from_triples
 from catalogue.index_spool import IndexSpool
 from catalogue.records import (
     STORED_RECORDS_QUERY,
@@ -46,6 +46,14 @@ from harvesters.state import load_state, save_state
 
 ProgressCallback = Callable[[int, int | None], None]
 COUNTS = ("new", "updated", "unchanged", "withdrawn", "failed")
+
+
+class IndexSink(Protocol):
+    """Where a run sends the index records of the graphs it writes: a spool for the update after the harvest
+    (`catalogue.index_spool`), or the update itself (`catalogue.index.IndexFeed`)."""
+
+    def add(self, records: Iterable[IndexRecord]) -> None:
+        """Take one batch of index records."""
 
 
 @dataclass
@@ -101,7 +109,7 @@ class _Writer:
     GROWTH = 4
     INDEX_CHUNK = 1000  # records whose index values are taken at once (one typed-literal round trip)
 
-    def __init__(self, store: GraphStore, batch_size: int, records: IndexSpool) -> None:
+    def __init__(self, store: GraphStore, batch_size: int, records: IndexSink) -> None:
         self.store = store
         self.batch_size = batch_size
         self.max_batch = batch_size * self.GROWTH
@@ -137,7 +145,9 @@ class _Writer:
         self._take_index_records()
         self.drop, self.content, self.markers = [], [], []
         # What a run keeps until its end (stored records, index records) would otherwise be traversed by
-        # every full garbage collection, about a third of the mapping time; `harvest_all` unfreezes it.
+        # every full garbage collection, about a third of the mapping time; `harvest_all` unfreezes it. It also
+        # turns automatic collections off: cycles made since the last batch are collected here, once per batch.
+        gc.collect()
         gc.freeze()
         self.wait()  # one batch in flight at a time keeps writes in order and memory bounded
         # The markers of the previous batch go with this content: that batch's content is in the store by now.
@@ -199,8 +209,13 @@ def harvest_source(
     on_progress: ProgressCallback | None = None,
     transport: httpx.BaseTransport | None = None,
     resolver: Resolver = system_resolver,
+    index: IndexSink | None = None,
 ) -> SourceRun:
-    """Harvest one source into `store`; never raises for source problems, they go into the returned run."""
+    """Harvest one source into `store`; never raises for source problems, they go into the returned run.
+
+    The index records of the graphs written go to `index` when given (the harvest's index update), else to
+    `run.records` for an update after the run.
+    """
     base = settings.base
     started_clock = time.monotonic()
     run = SourceRun(source.name, source.kind, f"{base}/run/{source.name}/{uuid.uuid4().hex}", now_iso())
@@ -223,8 +238,9 @@ def harvest_source(
     stored = stored_records(store, source.name)
     ctx.known = set(stored)
     _drop_half_written(store, base, source.name, {s.graph for s in stored.values()})
-    run.records = IndexSpool(settings.home)
-    writer = _Writer(store, settings.harvest.batch_size, run.records)
+    if index is None:
+        index = run.records = IndexSpool(settings.home)
+    writer = _Writer(store, settings.harvest.batch_size, index)
     markers = MarkerWriter(source.name, run.run)
     seen: set[str] = set()
     harvester: Any = None

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from catalogue.errors import FetchError, MappingError, ParseError
 from harvesters.base import Event, HarvestContext, Problem, Progress
 from harvesters.mapping.dcat import PageGraph, records
-from harvesters.rdfparse import guess_format, parse_rdf
+from harvesters.rdfparse import guess_format, parse_printed
 
 SELECT_DATASETS = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
 SELECT DISTINCT ?d WHERE {{ ?d a dcat:Dataset . FILTER(isIRI(?d)) {filter} }}
@@ -59,7 +59,7 @@ class SparqlHarvester:
                 break
             values = " ".join(f"<{iri}>" for iri in iris if ">" not in iri and " " not in iri)
             body = self._get(CONSTRUCT_RECORDS.format(values=values), "application/n-triples")
-            page = PageGraph(parse_rdf(body, guess_format(body, "application/n-triples", "")))
+            page = PageGraph(*parse_printed(body, guess_format(body, "application/n-triples", "")))
             for item in records(page, self.minted_prefix):
                 if isinstance(item, MappingError):
                     yield Problem(item.type, item.title, item.message, record=item.extra.get("record"))

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from catalogue.errors import MappingError
-from catalogue.records import Record, Statement, Term, printed_statements, statements
+from catalogue.records import Record, Statement, Term, statements
 from vocabularies.namespaces import DCAT, DCT, HYDRA, RDF
 
 # Nodes of these types are records (or containers) of their own, never part of another record.
@@ -25,16 +25,24 @@ MAX_DEPTH = 4
 
 
 class PageGraph:
-    """A parsed page indexed by subject, so records can be cut out in linear time."""
+    """A parsed page indexed by subject, so records can be cut out in linear time.
 
-    def __init__(self, triples: list[ox.Triple]) -> None:
-        self.by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
+    `known` holds the N-Triples lines of the statements when the parser printed them (`parse_printed`); the
+    records cut out take them along.
+    """
+
+    def __init__(
+        self, triples: list[Statement] | list[ox.Triple], known: dict[int, tuple[Statement, str]] | None = None
+    ) -> None:
+        self.by_subject: dict[ox.NamedNode | ox.BlankNode, list[Statement]] = defaultdict(list)
         self.types: dict[ox.NamedNode | ox.BlankNode, set[ox.NamedNode]] = defaultdict(set)
-        rdf_type = RDF.type
-        for t in triples:
-            self.by_subject[t.subject].append(t)  # type: ignore[index]
-            if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode):
-                self.types[t.subject].add(t.object)  # type: ignore[index]
+        self.known = known
+        rdf_type, named = RDF.type, ox.NamedNode
+        for t in statements(triples):
+            s, p, o = t
+            self.by_subject[s].append(t)  # type: ignore[index]
+            if p == rdf_type and type(o) is named:
+                self.types[s].add(o)  # type: ignore[index]
         self.standalone = {s for s, types in self.types.items() if types & _STANDALONE}
 
     def datasets(self) -> list[ox.NamedNode | ox.BlankNode]:
@@ -46,9 +54,9 @@ class PageGraph:
         """Objects of `subject predicate ?o`."""
         return [t.object for t in self.by_subject.get(subject, ()) if t.predicate == predicate]
 
-    def closure(self, root: ox.NamedNode | ox.BlankNode) -> list[ox.Triple]:
+    def closure(self, root: ox.NamedNode | ox.BlankNode) -> list[Statement]:
         """The root's triples plus those of the nodes it reaches (distributions, agents, periods...)."""
-        out: list[ox.Triple] = []
+        out: list[Statement] = []
         seen: set[Term] = {root}
         frontier: list[Term] = [root]
         by_subject, standalone = self.by_subject, self.standalone
@@ -57,8 +65,7 @@ class PageGraph:
             for node in frontier:
                 triples = by_subject.get(node, ())  # type: ignore[arg-type]
                 out += triples
-                for t in triples:
-                    obj = t.object
+                for _, _, obj in triples:
                     # Literals are never keys of by_subject, so one dict probe filters them too.
                     if obj in by_subject and obj not in seen and obj not in standalone:
                         seen.add(obj)
@@ -87,7 +94,7 @@ class PageGraph:
                         return None
         return None
 
-    def catalogs(self) -> list[ox.Triple]:
+    def catalogs(self) -> list[Statement]:
         """The triples describing `dcat:Catalog` nodes on the page (minus their dataset lists)."""
         skip = {DCAT.dataset, HYDRA.member, HYDRA.view}
         return [
@@ -107,9 +114,8 @@ def extract_record(page: PageGraph, node: ox.NamedNode | ox.BlankNode, minted_pr
     if not titles:
         raise MappingError(f"dataset {label} has no dct:title", record=label)
     if isinstance(node, ox.NamedNode):
-        triples, known = printed_statements(page.closure(node))
-        return Record(key=node.value, dataset=node, triples=triples, known_lines=known)
-    triples = statements(page.closure(node))
+        return Record(key=node.value, dataset=node, triples=page.closure(node), known_lines=page.known)
+    triples = page.closure(node)
     if not identifiers:
         raise MappingError("a dataset without an IRI or dct:identifier cannot be tracked across harvests")
     # A blank-node dataset keeps a stable identity through its identifier.

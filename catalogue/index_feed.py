@@ -1,0 +1,101 @@
+"""The search index update of a harvest, fed the records it writes while it writes them (`harvest_all`).
+
+`update_index` after a harvest built every document only once the store writes were done, with tantivy's
+indexing threads idle until then; fed record by record, the documents are built while the store loads earlier
+batches, and indexed meanwhile. Readers see nothing before the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import tantivy
+
+from catalogue.config import Settings
+from catalogue.index import (
+    COMPACT_MIN,
+    UPDATE_HEAP,
+    _add,
+    _compact,
+    _deleted_documents,
+    _indexed,
+    _open,
+    _pending_file,
+    current_generation,
+    rebuild_index,
+)
+from catalogue.index_docs import IndexRecord, add_quality, to_document
+from catalogue.store import GraphStore, OxigraphStore
+
+
+class IndexFeed:
+    """An index update fed the records a harvest writes, committed once at its end.
+
+    The harvest commits once the store holds every record it fed; the commit ends as `update_index` would (the
+    same compaction rules). A feed closed without a commit leaves the index `PENDING`: the next writer rebuilds it.
+    """
+
+    def __init__(self, settings: Settings, store: GraphStore, generation: Path, writer: tantivy.IndexWriter) -> None:
+        self.settings, self.store, self.generation = settings, store, generation
+        self._writer: tantivy.IndexWriter | None = writer
+        self._fed: set[str] = set()
+        self.added = 0
+
+    def add(self, records: Iterable[IndexRecord]) -> None:
+        """Replace the documents of `records` (built from the triples just written), quality values read."""
+        assert self._writer is not None, "the feed was committed or closed"
+        chunk = list(records)
+        add_quality(self.store, chunk)
+        for record in chunk:
+            self._writer.delete_documents_by_term("graph", record.graph)
+            self._fed.add(record.graph)
+            if record.id and record.iri:
+                self._writer.add_document(to_document(record))
+                self.added += 1
+
+    def commit(self, changed: Iterable[str], removed: Iterable[str]) -> int:
+        """Index what `changed` holds beyond the records fed, drop `removed`, commit; as `update_index` returns."""
+        writer, self._writer = self._writer, None
+        assert writer is not None, "the feed was committed or closed"
+        changed = sorted(set(changed))
+        gone = sorted(set(removed) - set(changed))
+        index = _open(self.generation)
+        deleted, total = _deleted_documents(self.generation)
+        if len(changed) + len(gone) >= COMPACT_MIN and _compact(deleted + _indexed(index, [*changed, *gone]), total):
+            writer.rollback()  # a rebuild would follow the update anyway, as in `update_index`
+            del writer  # releases the writer lock for the rebuild
+            rebuild_index(self.settings, self.store)
+            return len(changed)
+        rest = [g for g in changed if g not in self._fed]
+        for graph in (*rest, *gone):
+            writer.delete_documents_by_term("graph", graph)
+        added = self.added + _add(writer, self.store, rest, self.settings.index_path, None)
+        writer.commit()
+        writer.wait_merging_threads()
+        if _compact(*_deleted_documents(self.generation)):
+            rebuild_index(self.settings, self.store)
+        _pending_file(self.settings).unlink(missing_ok=True)
+        return added
+
+    def close(self) -> None:
+        """Drop what was fed without a commit (after a crash mid-harvest); the index stays `PENDING`."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.rollback()
+
+
+def open_feed(settings: Settings, store: GraphStore) -> IndexFeed | None:
+    """A feed for a harvest into the embedded store, after `prepare_index`; None when another writer holds the
+    index (the harvest then updates it at its end, waiting as `update_index` does) or the store is remote (whose
+    literal forms the records built in hand may not match)."""
+    generation = current_generation(settings)
+    if generation is None or not isinstance(store, OxigraphStore):
+        return None
+    try:
+        writer = _open(generation).writer(UPDATE_HEAP, 1)
+    except ValueError as exc:
+        if "LockBusy" not in str(exc):
+            raise
+        return None
+    return IndexFeed(settings, store, generation, writer)
