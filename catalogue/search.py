@@ -266,9 +266,11 @@ class _Search:
         if nothing and (not filters or count(searcher, combine(text, [], hidden)) == 0):
             words = {w for c in clauses if (w := fuzzable(c))}
             corrected = {w: builder.corrections(w, hidden) for w in sorted(words)}
-            text, match, planned = builder.text_query(clauses, corrected), "fuzzy", None
+            text, match = builder.text_query(clauses, corrected), "fuzzy"
             scope = scope._replace(text=text)
             full = combine(text, [builder.any_of(fields[n], v) for n, v in filters.items()], hidden)
+            # The first plan counted nothing (its words matched nothing): the corrected words get their own.
+            planned = self._plan_beside(scope, full) if query.facets else None
             hits, total = self._top(searcher, full, query, True, want)
         if offset < total and offset + query.page_size > MAX_WINDOW:
             raise ResultWindowExceeded(
