@@ -68,6 +68,10 @@ class IndexFeed:
             rebuild_index(self.settings, self.store)
             return len(changed)
         rest = [g for g in changed if g not in self._fed]
+        if not (self._fed or rest or gone):  # an unchanged re-harvest: no commit, so readers keep their caches
+            writer.rollback()
+            _pending_file(self.settings).unlink(missing_ok=True)
+            return 0
         for graph in (*rest, *gone):
             writer.delete_documents_by_term("graph", graph)
         added = self.added + _add(writer, self.store, rest, self.settings.index_path, None)
