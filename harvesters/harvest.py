@@ -16,7 +16,7 @@ from catalogue.config import Settings, SourceConfig
 from catalogue.index import prepare_index, update_index
 from catalogue.index_feed import IndexFeed, open_feed
 from catalogue.snapshots import publish
-from catalogue.store import GraphStore
+from catalogue.store import GraphStore, OxigraphStore
 from harvesters.duplicates import Duplicate, find_duplicates, write_duplicates
 from harvesters.http import Resolver, system_resolver
 from harvesters.run import SourceRun, harvest_source, now_iso
@@ -112,6 +112,8 @@ def _harvest_all(
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     report.path = settings.reports_path / f"harvest-{stamp}.json"
     report.path.write_text(json.dumps(report.to_dict(), indent=2))
+    if isinstance(store, OxigraphStore) and any(run.changed for run in report.runs):
+        store.settle()  # let the merges of the last bulk loads finish rather than be aborted at close
     return report
 
 

@@ -85,3 +85,22 @@ def test_a_failed_load_leaves_no_marker_on_content_it_may_not_have_written(fail_
     assert complete <= with_content  # no graph is marked complete without its content
     if fail_on == 4:  # only the last markers were lost: all content is there, unmarked graphs get rewritten
         assert with_content == set(graphs)
+
+
+def test_a_store_settles_after_bulk_loads_and_stays_readable(tmp_path):
+    """`settle` waits for RocksDB's merges of the loads' files (an abort at close would be redone by the next
+    writer) and returns, the store whole; compaction threads are found by name."""
+    from catalogue.store import _compaction_ticks
+
+    store = OxigraphStore(tmp_path / "store")
+    try:
+        for batch in range(6):  # enough loads for RocksDB to start merging
+            lines = [
+                f'<http://example.org/d/{batch}/{i}> {DCT["title"]} "t{i}" <http://g/{batch}> .\n' for i in range(2000)
+            ]
+            store.bulk_load("".join(lines).encode())
+        store.settle(timeout=30)
+        assert isinstance(_compaction_ticks(), int)
+        assert store.quad_count() == 12_000
+    finally:
+        store.close()
