@@ -216,8 +216,7 @@ def search(index: SearchIndex | Settings, query: SearchQuery, *, visibility: Col
 class FacetScope(NamedTuple):
     """What one search counts facets over: its words, filters (facet -> values) and hidden records."""
 
-    searcher: tantivy.Searcher
-    builder: QueryBuilder
+    builder: QueryBuilder  # holds the searcher
     text: Query | None
     hidden: Query | None
     filters: dict[str, list[str]]
@@ -258,7 +257,7 @@ class _Search:
         full = combine(text, [builder.any_of(fields[n], v) for n, v in filters.items()], hidden)
         # One pass ranks the first page and counts every match; the facets take a second one, on the helper
         # thread when it is free, planned for a probed total and redone here if the exact total plans otherwise.
-        scope = FacetScope(searcher, builder, text, hidden, filters, fields)
+        scope = FacetScope(builder, text, hidden, filters, fields)
         planned = self._plan_beside(scope, full) if query.facets else None
         hits, total = self._top(searcher, full, query, text is not None, want)
         # Typo tolerance only when the words themselves found nothing (not when the filters excluded it all).
@@ -308,7 +307,7 @@ class _Search:
             return None
 
         def work() -> Passes:
-            return self._aggregate(scope, probe_total(scope.searcher, scope.builder.schema, full))
+            return self._aggregate(scope, probe_total(scope.builder.searcher, scope.builder.schema, full))
 
         return self.index.beside(work)
 
@@ -332,7 +331,7 @@ class _Search:
     @staticmethod
     def _aggregate(scope: FacetScope, total: int) -> Passes:
         """The aggregations the facets of `total` matches need (they depend on it through `facet_plan`)."""
-        searcher, schema, fields = scope.searcher, scope.builder.schema, scope.fields
+        searcher, schema, fields = scope.builder.searcher, scope.builder.schema, scope.fields
         by_facet = {name: scope.builder.any_of(fields[name], values) for name, values in scope.filters.items()}
         unfiltered = {name: fields[name] for name in FACETS if name not in scope.filters}
         matches = Matches(scope.text, list(by_facet.values()), scope.hidden)

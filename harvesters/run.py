@@ -50,7 +50,7 @@ COUNTS = ("new", "updated", "unchanged", "withdrawn", "failed")
 
 class IndexSink(Protocol):
     """Where a run sends the index records of the graphs it writes: a spool for the update after the harvest
-    (`catalogue.index_spool`), or the update itself (`catalogue.index.IndexFeed`)."""
+    (`catalogue.index_spool`), or the update itself (`catalogue.index_feed.IndexFeed`)."""
 
     def add(self, records: Iterable[IndexRecord]) -> None:
         """Take one batch of index records."""
