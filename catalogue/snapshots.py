@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -164,6 +165,9 @@ class SnapshotStore:
         return self.current_store.raw
 
     def bulk_load(self, nquads: bytes) -> None:
+        raise PermissionError("the serving store is read-only")
+
+    def bulk_load_file(self, file: BinaryIO) -> None:
         raise PermissionError("the serving store is read-only")
 
     def load(self, nquads: bytes) -> None:

@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import pyoxigraph as ox
 
@@ -25,6 +25,9 @@ class GraphStore(Protocol):
 
     def bulk_load(self, nquads: bytes) -> None:
         """Add N-Quads as fast as the backend can; not atomic."""
+
+    def bulk_load_file(self, file: BinaryIO) -> None:
+        """Add the N-Quads of an open file, read from its start, as `bulk_load` does."""
 
     def load(self, nquads: bytes) -> None:
         """Add N-Quads atomically: all or nothing."""
@@ -79,6 +82,15 @@ class OxigraphStore:
     def bulk_load(self, nquads: bytes) -> None:
         if nquads:
             self._store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+
+    def bulk_load_file(self, file: BinaryIO) -> None:
+        file.flush()
+        proc = Path(f"/proc/self/fd/{file.fileno()}")
+        if proc.exists():  # Oxigraph opens it itself: read outside the GIL, never all in memory
+            self._store.bulk_load(path=str(proc), format=ox.RdfFormat.N_QUADS)
+        else:
+            file.seek(0)
+            self.bulk_load(file.read())
 
     def load(self, nquads: bytes) -> None:
         if nquads:

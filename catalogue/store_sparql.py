@@ -30,7 +30,7 @@ import re
 import threading
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
 import httpx
@@ -245,6 +245,12 @@ class SparqlStore:
         """Add N-Quads in `INSERT DATA` batches (not atomic: a failure leaves the earlier batches written)."""
         for batch in self._batches(nquads):
             self._update(batch.text, batch.graphs)
+
+    def bulk_load_file(self, file: BinaryIO) -> None:
+        """Add the N-Quads of an open file, read from its start, as `bulk_load` does."""
+        file.flush()
+        file.seek(0)
+        self.bulk_load(file.read())
 
     def load(self, nquads: bytes) -> None:
         """Add N-Quads; one request when they fit, else batches whose inserts are undone if a later one fails."""

@@ -6,6 +6,8 @@ disk or remote-store error mid-run.
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 import pyoxigraph as ox
 import pytest
 
@@ -36,6 +38,11 @@ class RecordingStore(OxigraphStore):
         self.loads.append((content, marked))
         super().bulk_load(nquads)
 
+    def bulk_load_file(self, file: BinaryIO) -> None:
+        file.flush()
+        file.seek(0)
+        self.bulk_load(file.read())
+
 
 def _feed(writer: _Writer, n: int) -> list[str]:
     markers = MarkerWriter("s", f"{BASE}/run/s/1")
@@ -61,8 +68,8 @@ def test_markers_are_loaded_after_their_content_and_batches_grow():
     marker_load = {g: i for i, (_, marked) in enumerate(store.loads) for g in marked}
     assert set(content_load) == set(marker_load) == set(graphs)
     assert all(marker_load[g] > content_load[g] for g in graphs)
-    # Batches of 2, 4, 8, then 8 (four times the configured size) at most: 6 loads of content, one of markers.
-    assert [len(content) for content, _ in store.loads] == [2, 4, 8, 8, 8, 8, 2, 0]
+    # Batches of 2, 4, 8, 16 (eight times the configured size at most), then the rest; last, the markers alone.
+    assert [len(content) for content, _ in store.loads] == [2, 4, 8, 16, 10, 0]
     assert len(stored_records(store, "s")) == 40
     assert len(writer.records) == 40 and all(r.id and r.source == "s" for r in writer.records.values())
     assert sorted(g for g, _ in writer.records.items()) == sorted(graphs)
@@ -104,3 +111,22 @@ def test_a_store_settles_after_bulk_loads_and_stays_readable(tmp_path):
         assert store.quad_count() == 12_000
     finally:
         store.close()
+
+
+def test_spooled_batches_load_from_unlinked_files_and_leave_nothing_behind(tmp_path):
+    """The on-disk store reads each spooled batch itself (through /proc/self/fd); the spool files are unlinked
+    from the start, so the folder holds only the store afterwards, and every record is whole and marked."""
+    store = OxigraphStore(tmp_path / "store")
+    spools = tmp_path / "home"
+    spools.mkdir()
+    try:
+        writer = _Writer(store, 2, IndexSpool(), spools)
+        graphs = _feed(writer, 40)
+        assert list(spools.iterdir()) == []
+        writer.flush()
+        writer.close()
+        assert {r.graph for r in stored_records(store, "s").values()} == set(graphs)
+        assert store.quad_count() == 40 * 11  # a title and ten marker triples per record
+    finally:
+        store.close()
+    assert list(spools.iterdir()) == []
