@@ -28,7 +28,7 @@ backend = "oxigraph"
 [harvest]
 max_bytes = 52428800        # per response
 deadline_seconds = 60.0     # per request, however slowly the bytes trickle
-batch_size = 2000
+batch_size = 2000           # records in the first bulk load; loads double up to 8x this
 
 # Sources: add them with `fedcat sources add` or by hand:
 # [[sources]]
