@@ -217,8 +217,10 @@ class _Writer:
     def close(self) -> None:
         """Stop the writer thread (after `flush`) and drop what is still spooled."""
         self._pool.shutdown(wait=True)
-        self._content.close()
-        self._markers.close()
+        for spool in (self._content, self._markers, self._written_markers):
+            if spool is not None:  # markers still waiting after a failed run are never loaded
+                spool.close()
+        self._written_markers = None
 
 
 def stored_records(store: GraphStore, source: str) -> dict[str, StoredRecord]:
