@@ -256,12 +256,15 @@ class SearchIndex:
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fedcat-facets") if parallel else None
         self._helper_free = threading.Lock()
         self._searching = 0  # searches in progress: with others running, every core has work already
+        self._warmed = -1  # the version `warm` last ran for
+        self.warming: threading.Thread | None = None
         self._index: tantivy.Index | None = None
         self._generation: Path | None = None
         self._checked = 0.0
         self._stamp: tuple[str, int, int] = ("", 0, 0)
         self.version = 0  # bumped whenever a new commit or generation is loaded, which empties the caches:
         self.labels: dict[tuple[str, ...], str] = {}  # facet labels read from records
+        self.facet_labels: dict[tuple[str, str, str], dict[str, str]] = {}  # (facet, lang, visibility) -> labels
         self.browse: dict[tuple[Any, ...], Any] = {}  # facet counts of searches without words
         # Whole answers, least recently used first: popular searches (the landing page, the top queries)
         # repeat, and until the next commit their answer cannot change (as Solr's queryResultCache).
@@ -294,7 +297,7 @@ class SearchIndex:
 
     def _changed(self) -> None:
         self.version += 1
-        self.labels, self.browse, self._results = {}, {}, OrderedDict()
+        self.labels, self.facet_labels, self.browse, self._results = {}, {}, {}, OrderedDict()
 
     def cached(self, key: tuple[Any, ...]) -> Any:
         """The remembered answer for `key` (which must include `version`), or None."""
@@ -355,6 +358,16 @@ class SearchIndex:
         except RuntimeError:  # the interpreter is shutting down
             self._helper_free.release()
             return None
+
+    def warm(self, work: Callable[[], object]) -> None:
+        """`work` started on a background thread once per loaded version, to read ahead what searches will need
+        (not with `parallel` off, whose searches use no other thread)."""
+        with self._lock:
+            if self._helper is None or self._warmed == self.version:
+                return
+            self._warmed = self.version
+            self.warming = threading.Thread(target=work, name="fedcat-warm", daemon=True)
+        self.warming.start()
 
 
 def open_index(settings: Settings, cache_size: int = 512) -> SearchIndex:

@@ -8,14 +8,14 @@ document's JSON payload, so a search never goes back to the graph store.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import orjson
 import pyoxigraph as ox
 import tantivy
 
@@ -343,6 +343,12 @@ def _fold(text: str) -> str:
     return " ".join(ANALYZERS["fedcat_fold"].analyze(text))[:120]
 
 
+def read_payload(raw: bytes | None) -> dict[str, Any]:
+    """A document's stored `payload` (JSON, written by orjson, which reads it in a third of the stdlib's time)."""
+    data: dict[str, Any] = orjson.loads(raw or b"{}")
+    return data
+
+
 def payload(record: IndexRecord) -> dict[str, object]:
     """What a hit shows, in every language the record has (the search picks one per request)."""
     modified = record.modified or record.issued or record.last_changed
@@ -391,7 +397,7 @@ def to_document(record: IndexRecord) -> tantivy.Document:
     doc.add_integer("modified", seconds)
     # Sort keys carry part of the id so that equal dates or titles still sort the same in any index build.
     doc.add_integer("modified_key", seconds * 65536 + (tiekey & 0xFFFF))
-    doc.add_bytes("payload", json.dumps(payload(record), ensure_ascii=False, separators=(",", ":")).encode())
+    doc.add_bytes("payload", orjson.dumps(payload(record)))
     for kind, by_lang in (("title", record.titles), ("description", record.descriptions), ("keyword", record.keywords)):
         for lang, texts in by_lang.items():
             for text in texts:

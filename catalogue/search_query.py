@@ -14,7 +14,6 @@ words within one or two edits of it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 import tantivy
 from tantivy import Occur, Query
 
+from catalogue.index_docs import read_payload
 from catalogue.index_schema import ANALYZERS, BOOSTS, FIELD_LANGS, TEXT_KINDS, VISIBILITIES, analyzer_name, text_field
 
 _CLAUSE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -139,7 +139,7 @@ class QueryBuilder:
         query = combine(near, [], hidden)
         seen: set[str] = set()
         for _, address in self.searcher.search(query, sample, count=False).hits:
-            payload = json.loads(bytes(self.searcher.doc(address).get_first("payload") or b"{}"))
+            payload = read_payload(self.searcher.doc(address).get_first("payload"))
             for title in payload.get("title", {}).values():
                 seen.update(str(w) for w in _FOLD.analyze(title))
         # Titles repeat words a lot: compare each distinct word once, and only those of a possible length.
