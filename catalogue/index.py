@@ -59,7 +59,8 @@ def _current_file(settings: Settings) -> Path:
     return settings.index_path / "CURRENT"
 
 
-def _pending_file(settings: Settings) -> Path:
+def pending_file(settings: Settings) -> Path:
+    """The marker of an index update begun and not yet committed (the next harvest then rebuilds)."""
     return settings.index_path / "PENDING"
 
 
@@ -79,16 +80,17 @@ def index_status(settings: Settings) -> str:
         return "missing"
     if current_generation(settings) is None:
         return "outdated"
-    return "pending" if _pending_file(settings).exists() else "ok"
+    return "pending" if pending_file(settings).exists() else "ok"
 
 
-def _open(path: Path) -> tantivy.Index:
+def open_tantivy(path: Path) -> tantivy.Index:
+    """An index generation opened with fedcat's analyzers registered (tantivy forgets them between opens)."""
     index = tantivy.Index.open(str(path))
     register_analyzers(index)
     return index
 
 
-def _add(
+def add_records(
     writer: tantivy.IndexWriter,
     store: GraphStore,
     graphs: list[str],
@@ -130,14 +132,14 @@ def rebuild_index(settings: Settings, store: GraphStore, on_progress: Progress |
     graphs = record_graphs(store)
     if on_progress:
         on_progress(0, len(graphs))
-    added = _add(writer, store, graphs, root, on_progress)
+    added = add_records(writer, store, graphs, root, on_progress)
     writer.commit()
     writer.wait_merging_threads()
     (generation / "fedcat.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION, "records": added}))
     tmp = root / "CURRENT.tmp"
     tmp.write_text(generation.name)
     os.replace(tmp, _current_file(settings))
-    _pending_file(settings).unlink(missing_ok=True)
+    pending_file(settings).unlink(missing_ok=True)
     # Readers still on an older generation keep their open files (unlinked files stay readable).
     for old in root.iterdir():
         if old.is_dir() and old != generation:
@@ -156,7 +158,7 @@ def prepare_index(settings: Settings, store: GraphStore, *, create: bool = True)
         return False
     if status != "ok":
         rebuild_index(settings, store)
-    _pending_file(settings).write_text(str(os.getpid()))
+    pending_file(settings).write_text(str(os.getpid()))
     return True
 
 
@@ -185,9 +187,8 @@ def update_index(
         return rebuild_index(settings, store)
     changed = sorted(set(changed))
     gone = sorted(set(removed) - set(changed))
-    index = _open(generation)
-    deleted, total = _deleted_documents(generation)
-    if len(changed) + len(gone) >= COMPACT_MIN and _compact(deleted + _indexed(index, [*changed, *gone]), total):
+    index = open_tantivy(generation)
+    if rebuild_pays(generation, index, [*changed, *gone]):
         # So many documents would be replaced (a first quality scoring, a full re-harvest) that a rebuild would
         # follow the update anyway: rebuild at once.
         rebuild_index(settings, store)
@@ -197,20 +198,30 @@ def update_index(
         writer = _writer(index, wait)
         for graph in (*changed, *gone):
             writer.delete_documents_by_term("graph", graph)
-        added = _add(writer, store, changed, settings.index_path, None, records)
+        added = add_records(writer, store, changed, settings.index_path, None, records)
         writer.commit()
         writer.wait_merging_threads()
-    if _compact(*_deleted_documents(generation)):
+    if worth_compacting(*deleted_documents(generation)):
         rebuild_index(settings, store)
-    _pending_file(settings).unlink(missing_ok=True)
+    pending_file(settings).unlink(missing_ok=True)
     return added
 
 
-def _compact(deleted: int, total: int) -> bool:
+def rebuild_pays(generation: Path, index: tantivy.Index, replaced: list[str]) -> bool:
+    """True when replacing the documents of `replaced` graphs would leave so many deleted ones that a rebuild
+    would follow the update anyway (a first quality scoring, a full re-harvest)."""
+    if len(replaced) < COMPACT_MIN:
+        return False
+    deleted, total = deleted_documents(generation)
+    return worth_compacting(deleted + count_indexed(index, replaced), total)
+
+
+def worth_compacting(deleted: int, total: int) -> bool:
+    """True when enough of the documents are deleted ones for a rewrite of the index to pay."""
     return deleted >= COMPACT_MIN and deleted >= COMPACT_SHARE * total
 
 
-def _indexed(index: tantivy.Index, graphs: list[str]) -> int:
+def count_indexed(index: tantivy.Index, graphs: list[str]) -> int:
     """How many of `graphs` have a document in the index (new records have none to replace)."""
     index.reload()
     return count(index.searcher(), tantivy.Query.term_set_query(index.schema, "graph", graphs))
@@ -234,7 +245,7 @@ def _writer(index: tantivy.Index, wait: float) -> tantivy.IndexWriter:
             pause = min(1.0, pause * 2)
 
 
-def _deleted_documents(generation: Path) -> tuple[int, int]:
+def deleted_documents(generation: Path) -> tuple[int, int]:
     """(deleted, all) documents in the index's segments, from tantivy's meta.json."""
     segments = json.loads((generation / "meta.json").read_text()).get("segments", [])
     deleted = sum((s.get("deletes") or {}).get("num_deleted_docs", 0) for s in segments)
@@ -284,7 +295,7 @@ class SearchIndex:
         except OSError:
             stamp = (generation.name, 0, 0)
         if generation != self._generation:
-            index = _open(generation)
+            index = open_tantivy(generation)
             index.config_reader("Manual")
             self._index, self._generation = index, generation
             self._changed()

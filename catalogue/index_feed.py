@@ -14,16 +14,15 @@ import tantivy
 
 from catalogue.config import Settings
 from catalogue.index import (
-    COMPACT_MIN,
     UPDATE_HEAP,
-    _add,
-    _compact,
-    _deleted_documents,
-    _indexed,
-    _open,
-    _pending_file,
+    add_records,
     current_generation,
+    deleted_documents,
+    open_tantivy,
+    pending_file,
     rebuild_index,
+    rebuild_pays,
+    worth_compacting,
 )
 from catalogue.index_docs import IndexRecord, add_quality, to_document
 from catalogue.store import GraphStore, OxigraphStore
@@ -60,9 +59,7 @@ class IndexFeed:
         assert writer is not None, "the feed was committed or closed"
         changed = sorted(set(changed))
         gone = sorted(set(removed) - set(changed))
-        index = _open(self.generation)
-        deleted, total = _deleted_documents(self.generation)
-        if len(changed) + len(gone) >= COMPACT_MIN and _compact(deleted + _indexed(index, [*changed, *gone]), total):
+        if rebuild_pays(self.generation, open_tantivy(self.generation), [*changed, *gone]):
             writer.rollback()  # a rebuild would follow the update anyway, as in `update_index`
             del writer  # releases the writer lock for the rebuild
             rebuild_index(self.settings, self.store)
@@ -70,16 +67,16 @@ class IndexFeed:
         rest = [g for g in changed if g not in self._fed]
         if not (self._fed or rest or gone):  # an unchanged re-harvest: no commit, so readers keep their caches
             writer.rollback()
-            _pending_file(self.settings).unlink(missing_ok=True)
+            pending_file(self.settings).unlink(missing_ok=True)
             return 0
         for graph in (*rest, *gone):
             writer.delete_documents_by_term("graph", graph)
-        added = self.added + _add(writer, self.store, rest, self.settings.index_path, None)
+        added = self.added + add_records(writer, self.store, rest, self.settings.index_path, None)
         writer.commit()
         writer.wait_merging_threads()
-        if _compact(*_deleted_documents(self.generation)):
+        if worth_compacting(*deleted_documents(self.generation)):
             rebuild_index(self.settings, self.store)
-        _pending_file(self.settings).unlink(missing_ok=True)
+        pending_file(self.settings).unlink(missing_ok=True)
         return added
 
     def close(self) -> None:
@@ -97,7 +94,7 @@ def open_feed(settings: Settings, store: GraphStore) -> IndexFeed | None:
     if generation is None or not isinstance(store, OxigraphStore):
         return None
     try:
-        writer = _open(generation).writer(UPDATE_HEAP, 1)
+        writer = open_tantivy(generation).writer(UPDATE_HEAP, 1)
     except ValueError as exc:
         if "LockBusy" not in str(exc):
             raise
