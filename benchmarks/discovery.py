@@ -425,7 +425,7 @@ def write_readme(
     if marker in section:
         s = section.index(marker)
         e = section.find("\n### ", s + len(marker))
-        section = section[:s] + block + (section[e + 1 :] if e != -1 else "")
+        section = section[:s] + block + ("\n" + section[e + 1 :] if e != -1 else "")
     else:
         section = section.rstrip("\n") + "\n\n" + block
     text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end != -1 else "")
