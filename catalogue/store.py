@@ -134,14 +134,9 @@ class OxigraphStore:
         Each bulk load adds files that RocksDB merges in the background; closing the store aborts a merge under
         way, and the next process to open it for writing starts that merge again (a re-harvest right after a first
         harvest of 20,000 CKAN records paid 4 s of CPU for it). A writer about to close after bulk loads waits here
-        instead. Compaction threads are told by name from /proc (Linux); elsewhere this returns at once.
+        instead.
         """
-        deadline, last, still = time.monotonic() + timeout, _compaction_ticks(), 0.0
-        while last is not None and still < quiet and time.monotonic() < deadline:
-            time.sleep(0.1)
-            now = _compaction_ticks()
-            still = still + 0.1 if now == last else 0.0
-            last = now
+        wait_for_compaction(timeout, quiet)
 
     def flush(self) -> None:
         if self.path is not None:
@@ -155,6 +150,17 @@ class OxigraphStore:
     def raw(self) -> ox.Store:
         """The pyoxigraph store, for the SPARQL endpoint and the export."""
         return self._store
+
+
+def wait_for_compaction(timeout: float = 60.0, quiet: float = 0.5) -> None:
+    """Wait, at most `timeout` seconds, until this process's RocksDB compaction threads have been idle for `quiet`
+    seconds. They are told by name from /proc (Linux); elsewhere this returns at once."""
+    deadline, last, still = time.monotonic() + timeout, _compaction_ticks(), 0.0
+    while last is not None and still < quiet and time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = _compaction_ticks()
+        still = still + 0.1 if now == last else 0.0
+        last = now
 
 
 def _compaction_ticks() -> int | None:
