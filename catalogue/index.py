@@ -98,6 +98,8 @@ def add_records(
     on_progress: Progress | None,
     in_hand: Iterable[list[IndexRecord]] | None = None,
 ) -> int:
+    """Add a document per record of `graphs` to `writer`: those in the `in_hand` batches as they are, the rest
+    read from the store (`scratch` holds its temporary checkpoint); how many were added."""
     added = done = 0
     if in_hand is not None:
         # Records the caller built from the triples it just wrote: only their quality values are read.
