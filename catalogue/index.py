@@ -277,7 +277,6 @@ class SearchIndex:
         self._stamp: tuple[str, int, int] = ("", 0, 0)
         self.version = 0  # bumped whenever a new commit or generation is loaded, which empties the caches:
         self.labels: dict[tuple[str, ...], str] = {}  # facet labels read from records
-        self.facet_labels: dict[tuple[str, str, str], dict[str, str]] = {}  # (facet, lang, visibility) -> labels
         self.browse: dict[tuple[Any, ...], Any] = {}  # facet counts of searches without words
         # Whole answers, least recently used first: popular searches (the landing page, the top queries)
         # repeat, and until the next commit their answer cannot change (as Solr's queryResultCache).
@@ -310,7 +309,7 @@ class SearchIndex:
 
     def _changed(self) -> None:
         self.version += 1
-        self.labels, self.facet_labels, self.browse, self._results = {}, {}, {}, OrderedDict()
+        self.labels, self.browse, self._results = {}, {}, OrderedDict()
 
     def cached(self, key: tuple[Any, ...]) -> Any:
         """The remembered answer for `key` (which must include `version`), or None."""
@@ -375,6 +374,8 @@ class SearchIndex:
     def warm(self, work: Callable[[], object]) -> None:
         """`work` started on a background thread once per loaded version, to read ahead what searches will need
         (not with `parallel` off, whose searches use no other thread)."""
+        if self._warmed == self.version:  # every search asks: most need not take the lock to learn it is done
+            return
         with self._lock:
             if self._helper is None or self._warmed == self.version:
                 return

@@ -263,8 +263,8 @@ class _Search:
     def __init__(self, index: SearchIndex) -> None:
         self.index = index
         self.visibility = ""
-        # This version's caches: a commit loaded meanwhile replaces the index's, and must not get this one's labels.
-        self.labels, self.facet_labels = index.labels, index.facet_labels
+        # This version's cache: a commit loaded meanwhile replaces the index's, and must not get this one's labels.
+        self.labels = index.labels
 
     def search(self, query: SearchQuery, *, visibility: Collection[str] = PUBLIC) -> SearchResult:
         """Run `query` for a caller allowed to see records of `visibility`."""
@@ -308,7 +308,12 @@ class _Search:
         if query.facets:
             ahead = planned.result() if planned is not None else None
             counts, exact = self._facets(scope, total, ahead)
-        labelled = {name: self._labelled(scope, name, values, langs) for name, values in counts.items()}
+        labelled = {
+            name: [
+                FacetValue(value, self._label(searcher, builder, hidden, name, value, langs), n) for value, n in values
+            ]
+            for name, values in counts.items()
+        }
         return SearchResult(
             total, query.page, query.page_size, langs[0], match, corrected, items, labelled, facets_exact=exact
         )
@@ -423,21 +428,6 @@ class _Search:
             "hosted": bool(data.get("hosted")),
             "score": round(score, 4) if isinstance(score, float) else None,
         }
-
-    def _labelled(
-        self, scope: FacetScope, facet: str, values: list[tuple[str, int]], langs: tuple[str, ...]
-    ) -> list[FacetValue]:
-        """A facet's counted values with their labels, from a table per facet, language and caller kept until
-        the next commit (a search shows 100-150 values: one lookup each)."""
-        table = self.facet_labels.setdefault((facet, langs[0], self.visibility), {})
-        builder = scope.builder
-        labelled = []
-        for value, n in values:
-            label = table.get(value)
-            if label is None:
-                label = table[value] = self._label(builder.searcher, builder, scope.hidden, facet, value, langs)
-            labelled.append(FacetValue(value, label, n))
-        return labelled
 
     def _label(
         self,
