@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
@@ -35,6 +34,7 @@ from catalogue.search_facets import (
     facet_plan,
     probe_total,
 )
+from catalogue.search_passes import SharedPasses
 from catalogue.search_query import QueryBuilder, can_fuzz, combine, fuzzable, hidden_from, parse
 from vocabularies import normalise
 
@@ -282,8 +282,9 @@ class _Search:
         match, corrected = "exact", {}
         text = builder.text_query(clauses)
         full = combine(text, [builder.any_of(fields[n], v) for n, v in filters.items()], hidden)
-        # One pass ranks the first page and counts every match; the facets take a second one, on the helper
-        # thread when it is free, planned for a probed total and redone here if the exact total plans otherwise.
+        # One pass ranks the first page and counts every match; the facets take others, started on the helper
+        # thread when it is free (this thread takes the ones left once its hits are read), planned for a probed
+        # total and redone here if the exact total plans otherwise.
         scope = FacetScope(builder, text, hidden, filters, fields)
         planned = self._plan_beside(scope, full) if query.facets else None
         hits, total = self._top(searcher, full, query, text is not None, want)
@@ -306,7 +307,7 @@ class _Search:
         counts: Counts = {}
         exact = True
         if query.facets:
-            ahead = planned.result() if planned is not None else None
+            ahead = self._collect(planned)
             counts, exact = self._facets(scope, total, ahead)
         labelled = {
             name: [
@@ -328,15 +329,33 @@ class _Search:
         filters = sorted(scope.filters.items())
         return (self.visibility, scope.fields["keyword"], *((n, *v) for n, v in filters))
 
-    def _plan_beside(self, scope: FacetScope, full: Query) -> Future[Passes] | None:
-        """The facet aggregations started on the index's helper thread, for the total a sample suggests."""
+    def _plan_beside(self, scope: FacetScope, full: Query) -> SharedPasses[str | None, Aggregation] | None:
+        """The facet passes started on the index's helper thread, planned for the total a sample suggests; the
+        caller takes the ones left (`_collect`) once its hits are ranked."""
         if scope.text is None and self._browse_key(scope) in self.index.browse:
             return None
+        shared: SharedPasses[str | None, Aggregation] = SharedPasses()
 
-        def work() -> Passes:
-            return self._aggregate(scope, probe_total(scope.builder.searcher, scope.builder.schema, full))
+        def work() -> None:
+            try:
+                total = probe_total(scope.builder.searcher, scope.builder.schema, full)
+            except BaseException as error:
+                shared.fail(error)
+                raise
+            shared.start(facet_plan(total), [None, *scope.filters], lambda name: self._pass(scope, name, total))
 
-        return self.index.beside(work)
+        future = self.index.beside(work)
+        if future is None:
+            return None
+        future.add_done_callback(lambda _: shared.helper_gone())
+        return shared
+
+    @staticmethod
+    def _collect(shared: SharedPasses[str | None, Aggregation] | None) -> Passes | None:
+        done = shared.finish() if shared is not None else None
+        if shared is None or done is None:
+            return None
+        return Passes(shared.plan, done.pop(None), cast(dict[str, Aggregation], done))
 
     def _facets(self, scope: FacetScope, total: int, ahead: Passes | None = None) -> tuple[Counts, bool]:
         """Every facet's counts: one aggregation for the unfiltered facets, one per filtered facet. `ahead` holds
@@ -355,20 +374,25 @@ class _Search:
             self.index.browse[key] = answer
         return answer
 
-    @staticmethod
-    def _aggregate(scope: FacetScope, total: int) -> Passes:
+    @classmethod
+    def _aggregate(cls, scope: FacetScope, total: int) -> Passes:
         """The aggregations the facets of `total` matches need (they depend on it through `facet_plan`)."""
+        own = {name: cls._pass(scope, name, total) for name in scope.filters}
+        return Passes(facet_plan(total), cls._pass(scope, None, total), own)
+
+    @staticmethod
+    def _pass(scope: FacetScope, name: str | None, total: int) -> Aggregation:
+        """One facet aggregation for `total` matches: the unfiltered facets (`name` None), or a filtered facet's
+        counts without its own filter."""
         searcher, schema, fields = scope.builder.searcher, scope.builder.schema, scope.fields
-        by_facet = {name: scope.builder.any_of(fields[name], values) for name, values in scope.filters.items()}
-        unfiltered = {name: fields[name] for name in FACETS if name not in scope.filters}
-        matches = Matches(scope.text, list(by_facet.values()), scope.hidden)
-        found = aggregate_facets(searcher, schema, matches, unfiltered, total=total)
-        own = {}
-        for name in scope.filters:
-            # A facet's own counts drop its filter: they count a superset of the `total` results.
-            others = Matches(scope.text, [q for n, q in by_facet.items() if n != name], scope.hidden)
-            own[name] = aggregate_facets(searcher, schema, others, {name: fields[name]}, at_least=total)
-        return Passes(facet_plan(total), found, own)
+        by_facet = {facet: scope.builder.any_of(fields[facet], values) for facet, values in scope.filters.items()}
+        if name is None:
+            unfiltered = {facet: fields[facet] for facet in FACETS if facet not in scope.filters}
+            matches = Matches(scope.text, list(by_facet.values()), scope.hidden)
+            return aggregate_facets(searcher, schema, matches, unfiltered, total=total)
+        # A facet's own counts drop its filter: they count a superset of the `total` results.
+        others = Matches(scope.text, [q for facet, q in by_facet.items() if facet != name], scope.hidden)
+        return aggregate_facets(searcher, schema, others, {name: fields[name]}, at_least=total)
 
     def _top(
         self, searcher: tantivy.Searcher, full: Query, query: SearchQuery, scored: bool, want: int

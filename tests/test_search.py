@@ -180,6 +180,14 @@ def test_phrase_query(client):
     assert api(client, q='"quality signal"')["total"] == 0
 
 
+def test_a_split_word_needs_its_parts_in_one_field(client):
+    # Unquoted, a word the analyzer splits is not a phrase: its parts in any order, but within one field.
+    assert {extra_id("signal"), extra_id("logs")} <= set(ids(api(client, q="quality-signal", page_size=100)))
+    assert api(client, q='"quality signal"')["total"] == 0
+    assert extra_id("signal") in ids(api(client, q="beacons lighthouse"))
+    assert extra_id("signal") not in ids(api(client, q="beacons-lighthouse", page_size=100))  # title and description
+
+
 def test_prefix_query(client):
     assert ids(api(client, q="zepp*")) == [extra_id("zeppelin")]
     body = api(client, q="Krankenh*", page_size=100)
