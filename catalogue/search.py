@@ -15,6 +15,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any, NamedTuple, cast
 
 import tantivy
@@ -415,6 +416,9 @@ class _Search:
         hits, total = result.hits, int(getattr(result, "count", 0) or 0)
         if len(hits) == limit and hits[want - 1][0] == hits[-1][0]:
             hits = searcher.search(full, want + MAX_TIES, count=False, order_by_field=order_field, order=order).hits
+        head = hits[: want + 1]
+        if all(a[0] != b[0] for a, b in pairwise(head)):
+            return hits[:want], total  # no equal scores or keys on the page or at its end: nothing to order by id
         keys = searcher.fast_field_values("tiekey", [address for _, address in hits])
         reverse = order == Order.Desc
         ranked = sorted(

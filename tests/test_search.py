@@ -53,6 +53,9 @@ EXTRA = (
 <https://extra.example.lu/ds/zeppelin> a dcat:Dataset ;
   dct:title "Zeppelin hangar inventory"@en ; dct:description "Airships stored per hangar."@en .
 <https://extra.example.lu/org/agri> foaf:name "Agriculture Office"@en, "Office de l'agriculture"@fr .
+<https://extra.example.lu/ds/quokka-1> a dcat:Dataset ; dct:title "Quokka census"@en ; dct:description "Counted."@en .
+<https://extra.example.lu/ds/quokka-2> a dcat:Dataset ; dct:title "Quokka census"@en ; dct:description "Counted."@en .
+<https://extra.example.lu/ds/quokka-3> a dcat:Dataset ; dct:title "Quokka census"@en ; dct:description "Counted."@en .
 """
 )
 SECRET = (
@@ -186,6 +189,15 @@ def test_a_split_word_needs_its_parts_in_one_field(client):
     assert api(client, q='"quality signal"')["total"] == 0
     assert extra_id("signal") in ids(api(client, q="beacons lighthouse"))
     assert extra_id("signal") not in ids(api(client, q="beacons-lighthouse", page_size=100))  # title and description
+
+
+def test_equal_scores_are_ordered_by_id_on_every_page(client):
+    body = api(client, q="quokka", page_size=100)
+    assert body["total"] == 3 and len({item["score"] for item in body["items"]}) == 1
+    found = ids(body)
+    assert found == sorted(found)
+    assert [ids(api(client, q="quokka", page_size=1, page=n))[0] for n in (1, 2, 3)] == found
+    assert ids(api(client, q="quokka", page_size=2, page=2)) == found[2:]
 
 
 def test_prefix_query(client):
