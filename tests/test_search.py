@@ -200,6 +200,14 @@ def test_equal_scores_are_ordered_by_id_on_every_page(client):
     assert ids(api(client, q="quokka", page_size=2, page=2)) == found[2:]
 
 
+def test_the_body_is_the_json_starlette_would_send(client):
+    # Encoded once per answer with orjson: the same bytes as the standard library's compact UTF-8 JSON.
+    for params in ({"q": "hôpital", "lang": "fr"}, {"q": "Krankenhaus", "page_size": 50}, {}):
+        response = client.get("/api/datasets", params=params)
+        expected = json.dumps(response.json(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        assert response.content == expected.encode("utf-8") and response.headers["content-type"] == "application/json"
+
+
 def test_prefix_query(client):
     assert ids(api(client, q="zepp*")) == [extra_id("zeppelin")]
     body = api(client, q="Krankenh*", page_size=100)
