@@ -32,7 +32,7 @@ from catalogue.index_docs import IndexRecord, add_quality, record_graphs, to_doc
 from catalogue.index_read import BATCH, iter_records
 from catalogue.index_schema import SCHEMA_VERSION, new_index, register_analyzers
 from catalogue.search_facets import count
-from catalogue.store import GraphStore, OxigraphStore
+from catalogue.store import GraphStore
 
 # Deleted documents linger until segments merge and still count in BM25 statistics, so scores drift from
 # a fresh build's; once many have piled up an update rebuilds instead (cheap compared with the churn).
@@ -178,12 +178,10 @@ def update_index(
     Returns how many documents were (re)written. A missing or outdated index is rebuilt instead. The writer
     lock is waited for up to `wait` seconds (another writer of a remote store may hold it), then `IndexBusy`.
     `records` (batches) are index records of changed graphs the caller already has (a harvest builds them from
-    the triples it wrote and spools them to disk, `catalogue.index_spool`), so they are not read back; used
-    only with an embedded store, whose stored literal forms `records_from_triples` reproduces exactly (a remote
-    store may render typed literals its own way).
+    the triples it wrote and spools them to disk, `catalogue.index_spool`), so they are not read back: their
+    typed literals are in the form Oxigraph stores them in, which is also how `fetch_records` reads them from a
+    remote store (`index_docs.records_from_triples`).
     """
-    if not isinstance(store, OxigraphStore):
-        records = None
     generation = current_generation(settings)
     if generation is None:
         return rebuild_index(settings, store)

@@ -31,7 +31,7 @@ from catalogue.index_schema import (
     sort_title_field,
     text_field,
 )
-from catalogue.store import GraphStore
+from catalogue.store import GraphStore, OxigraphStore
 from quality.terms import FQ
 from vocabularies.namespaces import DCAT, DCT, FEDCAT, FOAF, RDF, RDFS, SKOS, XSD, Namespace
 
@@ -204,9 +204,18 @@ def fetch_records(store: GraphStore, graphs: list[str]) -> list[IndexRecord]:
         return []
     records = [IndexRecord(g) for g in graphs]
     pairs = " ".join(f"(<{g}> {n})" for n, g in enumerate(graphs))
-    for row in store.select(BATCH_QUERY.replace("$GRAPHS$", pairs, 1)):
-        about = row.get("x")
-        records[int(row["n"].value)].take(row["k"].value, row["v"], about.value if about is not None else None)
+    rows = list(store.select(BATCH_QUERY.replace("$GRAPHS$", pairs, 1)))
+    canonical: dict[ox.Literal, ox.Literal] = {}
+    if not isinstance(store, OxigraphStore):
+        # A remote server renders typed literals its own way (Virtuoso pads fractional seconds: "...54.4839"
+        # comes back as "...54.483900"): read them in the form Oxigraph stores them in, as a harvest's records
+        # built from the triples in hand have them, so both give the same documents.
+        typed = {v for row in rows if isinstance(v := row["v"], ox.Literal) and v.datatype.value not in _PLAIN}
+        canonical = _canonical(list(typed))
+    for row in rows:
+        about, value = row.get("x"), row["v"]
+        value = canonical.get(value, value) if isinstance(value, ox.Literal) else value
+        records[int(row["n"].value)].take(row["k"].value, value, about.value if about is not None else None)
     return [r for r in records if r.id and r.iri]
 
 

@@ -25,7 +25,7 @@ from catalogue.index import (
     worth_compacting,
 )
 from catalogue.index_docs import IndexRecord, add_quality, to_document
-from catalogue.store import GraphStore, OxigraphStore
+from catalogue.store import GraphStore
 
 
 class IndexFeed:
@@ -87,11 +87,10 @@ class IndexFeed:
 
 
 def open_feed(settings: Settings, store: GraphStore) -> IndexFeed | None:
-    """A feed for a harvest into the embedded store, after `prepare_index`; None when another writer holds the
-    index (the harvest then updates it at its end, waiting as `update_index` does) or the store is remote (whose
-    literal forms the records built in hand may not match)."""
+    """A feed for a harvest, after `prepare_index`; None when another writer holds the index (the harvest then
+    updates it at its end, waiting as `update_index` does)."""
     generation = current_generation(settings)
-    if generation is None or not isinstance(store, OxigraphStore):
+    if generation is None:
         return None
     try:
         writer = open_tantivy(generation).writer(UPDATE_HEAP, 1)
