@@ -54,8 +54,7 @@ bench-smoke: install sysdeps
 	$(PY) benchmarks/access.py --size smoke --no-readme
 	$(PY) benchmarks/sandbox.py --size smoke
 	$(PY) benchmarks/store_backends.py --size smoke
-	$(PY) benchmarks/scale.py --size 10k --backends oxigraph
-	$(PY) benchmarks/scale.py --size 2k --backends virtuoso
+	$(PY) benchmarks/scale.py --size 10k --backends oxigraph,virtuoso
 
 test: lint typecheck pytest bench-smoke ## Everything CI runs: ruff, mypy, the test suite, benchmarks at smoke size
 
