@@ -210,8 +210,7 @@ def fetch_records(store: GraphStore, graphs: list[str]) -> list[IndexRecord]:
         # A remote server renders typed literals its own way (Virtuoso pads fractional seconds: "...54.4839"
         # comes back as "...54.483900"): read them in the form Oxigraph stores them in, as a harvest's records
         # built from the triples in hand have them, so both give the same documents.
-        typed = {v for row in rows if isinstance(v := row["v"], ox.Literal) and v.datatype.value not in _PLAIN}
-        canonical = _canonical(list(typed))
+        canonical = _canonical(row["v"] for row in rows)
     for row in rows:
         about, value = row.get("x"), row["v"]
         value = canonical.get(value, value) if isinstance(value, ox.Literal) else value
@@ -241,15 +240,10 @@ def records_from_triples(graphs: Iterable[tuple[str, list[ox.Triple]]]) -> list[
     """
     records: list[IndexRecord] = []
     rows: list[list[Row]] = []
-    typed: dict[ox.Literal, ox.Literal] = {}
     for graph, triples in graphs:
-        found = _rows(graph, triples)
-        for _, value, _ in found:
-            if isinstance(value, ox.Literal) and value.datatype.value not in _PLAIN:
-                typed[value] = value
         records.append(IndexRecord(graph))
-        rows.append(found)
-    canonical = _canonical(list(typed))
+        rows.append(_rows(graph, triples))
+    canonical = _canonical(value for found in rows for _, value, _ in found)
     for record, found in zip(records, rows, strict=True):
         for code, value, about in found:
             record.take(code, canonical.get(value, value) if isinstance(value, ox.Literal) else value, about)
@@ -291,8 +285,10 @@ def _rows(graph: str, triples: list[ox.Triple]) -> list[Row]:
     return found
 
 
-def _canonical(literals: list[ox.Literal]) -> dict[ox.Literal, ox.Literal]:
-    """Each typed literal as Oxigraph stores it (a round trip through an in-memory store, so it is exact)."""
+def _canonical(values: Iterable[object]) -> dict[ox.Literal, ox.Literal]:
+    """Each typed literal among `values` as Oxigraph stores it (a round trip through an in-memory store, so it
+    is exact); plain strings and language-tagged text are stored as they are, and left out."""
+    literals = list({v for v in values if isinstance(v, ox.Literal) and v.datatype.value not in _PLAIN})
     if not literals:
         return {}
     store = ox.Store()

@@ -248,6 +248,7 @@ class FacetScope(NamedTuple):
     hidden: Query | None
     filters: dict[str, list[str]]
     fields: dict[str, str]  # facet -> the index field counted (the keyword field is per language)
+    by_facet: dict[str, Query]  # facet -> its filter as a query (`QueryBuilder.any_of`), built once per search
 
 
 @dataclass(frozen=True)
@@ -283,11 +284,12 @@ class _Search:
         want = min(offset + query.page_size, MAX_WINDOW)
         match, corrected = "exact", {}
         text = builder.text_query(clauses)
-        full = combine(text, [builder.any_of(fields[n], v) for n, v in filters.items()], hidden)
+        by_facet = {name: builder.any_of(fields[name], values) for name, values in filters.items()}
+        full = combine(text, list(by_facet.values()), hidden)
         # One pass ranks the first page and counts every match; the facets take others, started on the helper
         # thread when it is free (this thread takes the ones left once its hits are read), planned for a probed
         # total and redone here if the exact total plans otherwise.
-        scope = FacetScope(builder, text, hidden, filters, fields)
+        scope = FacetScope(builder, text, hidden, filters, fields, by_facet)
         planned = self._plan_beside(scope, full) if query.facets else None
         hits, total = self._top(searcher, full, query, text is not None, want)
         # Typo tolerance only when the words themselves found nothing (not when the filters excluded it all).
@@ -297,7 +299,7 @@ class _Search:
             corrected = {w: builder.corrections(w, hidden) for w in sorted(words)}
             text, match = builder.text_query(clauses, corrected), "fuzzy"
             scope = scope._replace(text=text)
-            full = combine(text, [builder.any_of(fields[n], v) for n, v in filters.items()], hidden)
+            full = combine(text, list(by_facet.values()), hidden)
             # The first plan counted nothing (its words matched nothing): the corrected words get their own.
             planned = self._plan_beside(scope, full) if query.facets else None
             hits, total = self._top(searcher, full, query, True, want)
@@ -387,7 +389,7 @@ class _Search:
         """One facet aggregation for `total` matches: the unfiltered facets (`name` None), or a filtered facet's
         counts without its own filter."""
         searcher, schema, fields = scope.builder.searcher, scope.builder.schema, scope.fields
-        by_facet = {facet: scope.builder.any_of(fields[facet], values) for facet, values in scope.filters.items()}
+        by_facet = scope.by_facet
         if name is None:
             unfiltered = {facet: fields[facet] for facet in FACETS if facet not in scope.filters}
             matches = Matches(scope.text, list(by_facet.values()), scope.hidden)
