@@ -10,25 +10,30 @@ its conformance are then the same on both backends.
 
 Publishing syncs the mirror incrementally: record graphs carry their content hash and quality graphs their
 result digest, so only graphs whose version differs (or that have none: a source's description, the
-duplicates) are read again, and graphs gone or restricted at the remote are dropped.
+duplicates) are read again, and graphs gone or restricted at the remote are dropped. A harvest also copies what
+it writes to the remote into the mirror as it goes (`MirrorCopy`), so the sync after it finds those versions
+already there instead of reading every record back.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from catalogue.config import Settings
+from catalogue.config import Settings, SourceConfig
 from catalogue.errors import StoreBusy
 from catalogue.harvest_lock import flock_until, locks_path
 from catalogue.store import GraphStore, OxigraphStore
 from catalogue.store_sparql import SparqlStore
 
+log = logging.getLogger("fedcat.mirror")
 BATCH = 200  # graphs read in one query: a few thousand rows, well under a server's row cap per page
 VERSIONS = """SELECT ?g ?v WHERE {
   VALUES ?p { <https://w3id.org/fedcat/ns#contentHash> <https://w3id.org/fedcat/quality#resultDigest> }
@@ -80,3 +85,40 @@ def sync_mirror(remote: SparqlStore, mirror: OxigraphStore, restricted: set[str]
         mirror.bulk_load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
     mirror.flush()
     return len(changed), len(stale)
+
+
+class MirrorCopy:
+    """Loads into the public mirror what a harvest has just loaded into the remote store, in the same order.
+
+    The mirror then holds each record in the form the harvest wrote it (the form an embedded node serves), and
+    the next sync skips it, its content hash being the remote's. Restricted records reach the mirror too, as
+    they reach an embedded node's store: the sync that precedes every publication drops them, under the same lock.
+    A copy must never be taken for a graph's content it does not hold, since a copied content hash would stop the
+    sync from reading that graph: so the first batch not copied (the mirror busy, or an error) ends the copying
+    for the run, and the sync reads back whatever came after.
+    """
+
+    WAIT = 5.0  # seconds a batch waits for another publisher's sync before the run stops copying
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.active = True
+
+    def __call__(self, drop: list[str], nquads: BinaryIO) -> None:
+        """Drop `drop` and bulk-load the N-Quads file `nquads` into the mirror, as was done at the remote."""
+        if not self.active:
+            return
+        try:
+            with open_mirror(self.settings, wait=self.WAIT) as mirror:
+                mirror.drop_graphs(drop)
+                mirror.bulk_load_file(nquads)
+        except Exception as exc:  # the copy only saves reading back: the sync reads whatever it did not copy
+            self.active = False
+            log.warning("stopped copying this harvest into the public mirror (%s); the sync reads it back", exc)
+
+
+def mirror_copy(settings: Settings, store: GraphStore, source: SourceConfig) -> MirrorCopy | None:
+    """A `MirrorCopy` for a harvest of `source` into a remote store; None where there is no mirror to keep."""
+    if not isinstance(store, SparqlStore) or source.visibility == "restricted":
+        return None  # nothing of a restricted source is public: the sync would only drop it again
+    return MirrorCopy(settings)

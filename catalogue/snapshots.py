@@ -11,6 +11,7 @@ metadata cannot reach them whatever query they send.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -24,6 +25,7 @@ import pyoxigraph as ox
 from catalogue.config import Settings
 from catalogue.store import GraphStore, OxigraphStore, Row, open_store
 
+log = logging.getLogger("fedcat.mirror")
 SOURCE_NAME = "https://w3id.org/fedcat/ns#sourceName"
 KEEP = 6  # three publications (full + public): readers may still hold an older one for a moment
 # Restricted record graphs, and quality / hosted-data graphs (fq:ofRecord) unless their record is public now.
@@ -49,7 +51,8 @@ def publish(settings: Settings, store: GraphStore) -> Path | None:
         from catalogue.public_mirror import open_mirror, sync_mirror
 
         with open_mirror(settings) as mirror:
-            sync_mirror(store, mirror, set(restricted_graphs(settings, store)))
+            read, dropped = sync_mirror(store, mirror, set(restricted_graphs(settings, store)))
+            log.info("public mirror synced: %d graphs read from the remote store, %d dropped", read, dropped)
             folder.mkdir(parents=True, exist_ok=True)
             name = f"{time.time_ns()}"  # after the wait: publications are named in the order they were made
             mirror.raw.backup(str(folder / f"{name}-public"))

@@ -23,6 +23,7 @@ from catalogue.config import Settings, SourceConfig
 from catalogue.errors import EmptyGather, FedcatError
 from catalogue.index_docs import IndexRecord, records_from_triples
 from catalogue.index_spool import IndexSpool
+from catalogue.public_mirror import mirror_copy
 from catalogue.records import (
     STORED_RECORDS_QUERY,
     MarkerWriter,
@@ -114,8 +115,16 @@ class _Writer:
     GROWTH = 8
     INDEX_CHUNK = 1000  # records whose index values are taken at once (one typed-literal round trip)
 
-    def __init__(self, store: GraphStore, batch_size: int, records: IndexSink, folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        batch_size: int,
+        records: IndexSink,
+        folder: Path | None = None,
+        copy: Callable[[list[str], BinaryIO], None] | None = None,
+    ) -> None:
         self.store = store
+        self.copy = copy  # told each load the store has taken (a remote store's public mirror)
         self.batch_size = batch_size
         self.max_batch = batch_size * self.GROWTH
         self.folder = folder
@@ -184,6 +193,8 @@ class _Writer:
         try:
             self.store.drop_graphs(drop)
             self.store.bulk_load_file(spool)
+            if self.copy is not None:
+                self.copy(drop, spool)
         finally:
             spool.close()
 
@@ -192,6 +203,8 @@ class _Writer:
         if markers is not None:
             try:
                 self.store.bulk_load_file(markers)
+                if self.copy is not None:
+                    self.copy([], markers)
             finally:
                 markers.close()
 
@@ -272,7 +285,7 @@ def harvest_source(
     _drop_half_written(store, base, source.name, {s.graph for s in stored.values()})
     if index is None:
         index = run.records = IndexSpool(settings.home)
-    writer = _Writer(store, settings.harvest.batch_size, index, settings.home)
+    writer = _Writer(store, settings.harvest.batch_size, index, settings.home, mirror_copy(settings, store, source))
     markers = MarkerWriter(source.name, run.run)
     seen: set[str] = set()
     harvester: Any = None

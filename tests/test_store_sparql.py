@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from catalogue.api import create_app
 from catalogue.cli_store import copy_graphs, graph_counts
 from catalogue.config import load_settings
 from catalogue.nodehome import init_home
-from catalogue.public_mirror import sync_mirror, versions
+from catalogue.public_mirror import open_mirror, sync_mirror, versions
 from catalogue.records import STORED_RECORDS_QUERY
 from catalogue.snapshots import serving_store
 from catalogue.store import GraphStore, OxigraphStore, open_store
@@ -815,3 +816,41 @@ def test_the_public_mirror_copies_only_graphs_whose_version_changed(nodes: Nodes
     finally:
         mirror.close()
         remote.close()
+
+
+MODIFIED = PREFIXES + "SELECT ?t ?m WHERE { ?d a dcat:Dataset ; dct:title ?t ; dct:modified ?m }"
+
+
+def mirror_syncs(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "fedcat.mirror"]
+
+
+def test_a_harvest_fills_the_public_mirror_as_it_writes_and_the_sync_still_hides_private_records(
+    nodes: Nodes, server: LoopbackServer, reference: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    packages = recorded_packages(reference)
+    packages[0]["metadata_modified"] = "2026-05-16T02:36:54.4839"
+    packages[1]["private"] = True
+    CkanApi(packages).mount(server)
+    add_source(nodes, "portal", "ckan", server.url)
+    caplog.set_level(logging.INFO, logger="fedcat.mirror")
+    assert nodes.run("sparql", "harvest").exit_code == 0
+    remote = nodes.store("sparql")
+    try:
+        unversioned = set(remote.named_graphs()) - set(versions(remote))
+        assert any(r["t"].value == packages[1]["title"] for r in remote.select(MODIFIED))
+    finally:
+        remote.close()
+    # The six records came with the harvest: the sync read only the graphs without a version, and dropped the
+    # private record the harvest had copied.
+    assert mirror_syncs(caplog) == [
+        f"public mirror synced: {len(unversioned)} graphs read from the remote store, 1 dropped"
+    ]
+    with TestClient(create_app(load_settings(nodes.sparql))) as client:
+        response = client.get("/sparql", params={"query": MODIFIED}, headers={"Accept": "application/json"})
+        served = {row["t"]["value"]: row["m"]["value"] for row in response.json()["results"]["bindings"]}
+    # The records as the harvest wrote them (the mirror's copy, not a read-back), the private one dropped.
+    assert served[packages[0]["title"]] == "2026-05-16T02:36:54.4839"
+    assert packages[1]["title"] not in served and len(served) == len(packages) - 1
+    with open_mirror(load_settings(nodes.sparql)) as mirror:
+        assert not any(r["t"].value == packages[1]["title"] for r in mirror.select(MODIFIED))
