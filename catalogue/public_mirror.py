@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import logging
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -84,7 +85,21 @@ def sync_mirror(remote: SparqlStore, mirror: OxigraphStore, restricted: set[str]
         mirror.drop_graphs(chunk)
         mirror.bulk_load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
     mirror.flush()
+    if mirror.path is not None:
+        synced_path(mirror.path).write_text(uuid.uuid4().hex)  # tells a harvest's copy that a sync came between
     return len(changed), len(stale)
+
+
+def synced_path(mirror: Path) -> Path:
+    """The file each sync of the mirror at `mirror` rewrites with a fresh token."""
+    return mirror.with_name(mirror.name + ".synced")
+
+
+def _sync_token(mirror: OxigraphStore) -> str:
+    try:
+        return synced_path(mirror.path).read_text() if mirror.path is not None else ""
+    except FileNotFoundError:
+        return ""
 
 
 class MirrorCopy:
@@ -95,7 +110,9 @@ class MirrorCopy:
     they reach an embedded node's store: the sync that precedes every publication drops them, under the same lock.
     A copy must never be taken for a graph's content it does not hold, since a copied content hash would stop the
     sync from reading that graph: so the first batch not copied (the mirror busy, or an error) ends the copying
-    for the run, and the sync reads back whatever came after.
+    for the run, and the sync reads back whatever came after. So does a sync between two copies (another
+    publisher's, while this harvest runs): it drops the records whose markers have not come yet (their visibility
+    is unknown), and copying those markers next would leave them marked without their content.
     """
 
     WAIT = 5.0  # seconds a batch waits for another publisher's sync before the run stops copying
@@ -103,6 +120,7 @@ class MirrorCopy:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.active = True
+        self._token: str | None = None  # the mirror's sync token when this run first copied
 
     def __call__(self, drop: list[str], nquads: BinaryIO) -> None:
         """Drop `drop` and bulk-load the N-Quads file `nquads` into the mirror, as was done at the remote."""
@@ -110,6 +128,10 @@ class MirrorCopy:
             return
         try:
             with open_mirror(self.settings, wait=self.WAIT) as mirror:
+                token = _sync_token(mirror)
+                if self._token is not None and token != self._token:
+                    raise StoreBusy("another publication synced the mirror during this harvest")
+                self._token = token
                 mirror.drop_graphs(drop)
                 mirror.bulk_load_file(nquads)
         except Exception as exc:  # the copy only saves reading back: the sync reads whatever it did not copy

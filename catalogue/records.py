@@ -127,9 +127,12 @@ def _digest(*parts: str, size: int = 16) -> str:
     return hashlib.blake2b("\x00".join(parts).encode(), digest_size=size // 2).hexdigest()
 
 
+RECORD_GRAPHS = "/graph/record/"  # in the IRI of every record graph, after the node's base
+
+
 def record_graph(base: str, source: str, key: str) -> str:
     """The named graph that holds `key` of `source`: stable across re-harvests."""
-    return f"{base}/graph/record/{source}/{_digest(key, size=24)}"
+    return f"{base}{RECORD_GRAPHS}{source}/{_digest(key, size=24)}"
 
 
 def source_graph(base: str, source: str) -> str:

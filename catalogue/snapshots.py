@@ -4,9 +4,9 @@ Oxigraph allows one writer per directory, and reading a directory another proces
 writers (`fedcat harvest`, the worker, quality runs) publish a RocksDB checkpoint (hard links: cheap) after
 each batch of changes, and `fedcat serve` reads the newest checkpoint, reopening when a newer one appears.
 
-Each publication has two checkpoints: `<n>` with everything, and `<n>-public` with the restricted records
-dropped. Anonymous readers (search, pages, export, SPARQL) only ever open the public one, so restricted
-metadata cannot reach them whatever query they send.
+Each publication has two checkpoints: `<n>` with everything, and `<n>-public` without any record not marked
+public (restricted ones, and any a harvest has not marked yet). Anonymous readers (search, pages, export,
+SPARQL) only ever open the public one, so restricted metadata cannot reach them whatever query they send.
 """
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from catalogue.config import Settings
+from catalogue.records import RECORD_GRAPHS
 from catalogue.store import GraphStore, OxigraphStore, Row, open_store
 
 log = logging.getLogger("fedcat.mirror")
 SOURCE_NAME = "https://w3id.org/fedcat/ns#sourceName"
 KEEP = 6  # three publications (full + public): readers may still hold an older one for a moment
-# Restricted record graphs, and quality / hosted-data graphs (fq:ofRecord) unless their record is public now.
-RESTRICTED_GRAPHS = """SELECT ?g WHERE { { GRAPH ?g { ?g <https://w3id.org/fedcat/ns#visibility> "restricted" } } UNION { GRAPH ?g { ?g <https://w3id.org/fedcat/quality#ofRecord> ?r } FILTER NOT EXISTS { GRAPH ?r { ?r <https://w3id.org/fedcat/ns#visibility> "public" } } } }"""  # noqa: E501
+PUBLIC_RECORDS = 'SELECT ?g WHERE { GRAPH ?g { ?g <https://w3id.org/fedcat/ns#visibility> "public" } }'
+# Quality / hosted-data graphs (fq:ofRecord) unless their record is public now.
+NOT_PUBLIC_ABOUT = """SELECT ?g WHERE { GRAPH ?g { ?g <https://w3id.org/fedcat/quality#ofRecord> ?r } FILTER NOT EXISTS { GRAPH ?r { ?r <https://w3id.org/fedcat/ns#visibility> "public" } } }"""  # noqa: E501
 
 
 def snapshots_dir(settings: Settings) -> Path:
@@ -78,9 +80,14 @@ def publish(settings: Settings, store: GraphStore) -> Path | None:
 
 
 def restricted_graphs(settings: Settings, store: GraphStore) -> list[str]:
-    """Graphs anonymous readers must not see: restricted records, quality and hosted-data graphs of records
-    that are not public, and the descriptions of restricted sources."""
-    restricted = [r["g"].value for r in store.select(RESTRICTED_GRAPHS)]
+    """Graphs anonymous readers must not see: every record graph not marked public, quality and hosted-data
+    graphs of records that are not public, and the descriptions of restricted sources."""
+    # Hidden unless marked public (not shown unless marked restricted): a harvest loads a record's content before
+    # its markers, so a record between the two (a harvest under way on a remote store, or one killed anywhere)
+    # has no visibility yet, and a publication meanwhile must not show it.
+    public = {r["g"].value for r in store.select(PUBLIC_RECORDS)}
+    restricted = [g for g in store.named_graphs() if RECORD_GRAPHS in g and g not in public]
+    restricted += [r["g"].value for r in store.select(NOT_PUBLIC_ABOUT)]
     # A restricted source's own description and run counts would tell how many records it hides.
     hidden = [s.name for s in settings.sources if s.visibility == "restricted"]
     if hidden:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import httpx
 import pyoxigraph as ox
@@ -24,9 +25,9 @@ from catalogue.api import create_app
 from catalogue.cli_store import copy_graphs, graph_counts
 from catalogue.config import load_settings
 from catalogue.nodehome import init_home
-from catalogue.public_mirror import open_mirror, sync_mirror, versions
+from catalogue.public_mirror import MirrorCopy, open_mirror, sync_mirror, versions
 from catalogue.records import STORED_RECORDS_QUERY
-from catalogue.snapshots import serving_store
+from catalogue.snapshots import publish, serving_store
 from catalogue.store import GraphStore, OxigraphStore, open_store
 from catalogue.store_sparql import (
     SparqlStore,
@@ -854,3 +855,43 @@ def test_a_harvest_fills_the_public_mirror_as_it_writes_and_the_sync_still_hides
     assert packages[1]["title"] not in served and len(served) == len(packages) - 1
     with open_mirror(load_settings(nodes.sparql)) as mirror:
         assert not any(r["t"].value == packages[1]["title"] for r in mirror.select(MODIFIED))
+
+
+def test_a_record_without_markers_is_never_published_and_a_sync_between_copies_ends_the_copying(
+    nodes: Nodes, server: LoopbackServer
+) -> None:
+    server.route("/home.ttl", HOME_TTL)
+    add_source(nodes, "home", "dcat", f"{server.url}/home.ttl")
+    assert nodes.run("sparql", "harvest").exit_code == 0
+    settings = load_settings(nodes.sparql)
+    remote = nodes.store("sparql")
+    assert isinstance(remote, SparqlStore)
+    try:
+        record = sorted(versions(remote))[0]
+        quads = remote.graph_quads([record])
+        markers = [q for q in quads if q.subject == ox.NamedNode(record)]
+        content = [q for q in quads if q.subject != ox.NamedNode(record)]
+        assert markers and content
+        remote.drop_graphs([record])
+        publish(settings, remote)
+        copy = MirrorCopy(settings)
+
+        def write(part: list[ox.Quad]) -> None:  # as the harvest's writer does: the remote first, then the copy
+            spool = tempfile.TemporaryFile("w+b")  # noqa: SIM115 - closed below
+            spool.write(ox.serialize(part, format=ox.RdfFormat.N_QUADS) or b"")
+            remote.bulk_load_file(cast(BinaryIO, spool))
+            copy([], cast(BinaryIO, spool))
+            spool.close()
+
+        write(content)
+        # Another publisher now: the record's visibility is not known yet, so it stays out of the public mirror.
+        publish(settings, remote)
+        with open_mirror(settings) as mirror:
+            assert record not in set(mirror.named_graphs())
+        write(markers)  # not copied: the mirror would hold the markers without the content the sync dropped
+        publish(settings, remote)
+        with open_mirror(settings) as mirror:
+            assert len(mirror.graph_triples(record)) == len(quads)  # read back whole, content and markers
+        assert not copy.active
+    finally:
+        remote.close()
