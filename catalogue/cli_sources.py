@@ -12,6 +12,7 @@ from catalogue import registry
 from catalogue.cli import HomeOption, fail, out, settings_for, sources_app
 from catalogue.config import SourceConfig
 from catalogue.errors import ConfigError, FedcatError
+from catalogue.records import RECORD_GRAPHS
 
 
 @sources_app.command("add")
@@ -94,7 +95,7 @@ def remove(
             store = open_store(settings)
             try:
                 graphs = [
-                    *store.named_graphs(f"{settings.base}/graph/record/{name}/"),
+                    *store.named_graphs(f"{settings.base}{RECORD_GRAPHS}{name}/"),
                     source_graph(settings.base, name),
                 ]
                 store.drop_graphs(graphs)

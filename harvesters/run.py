@@ -25,6 +25,7 @@ from catalogue.index_docs import IndexRecord, records_from_triples
 from catalogue.index_spool import IndexSpool
 from catalogue.public_mirror import mirror_copy
 from catalogue.records import (
+    RECORD_GRAPHS,
     STORED_RECORDS_QUERY,
     MarkerWriter,
     Record,
@@ -396,5 +397,5 @@ def _take(
 
 def _drop_half_written(store: GraphStore, base: str, source: str, complete: set[str]) -> None:
     """Graphs of this source without a marker were cut short by a crash: drop them so they are rewritten."""
-    prefix = f"{base}/graph/record/{source}/"
+    prefix = f"{base}{RECORD_GRAPHS}{source}/"
     store.drop_graphs([g for g in store.named_graphs(prefix) if g not in complete])
