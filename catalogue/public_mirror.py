@@ -71,9 +71,14 @@ def versions(store: GraphStore) -> dict[str, str]:
     return {r["g"].value: r["v"].value for r in store.select(VERSIONS)}
 
 
-def sync_mirror(remote: SparqlStore, mirror: OxigraphStore, restricted: set[str]) -> tuple[int, int]:
-    """Make `mirror` hold exactly the remote's graphs outside `restricted`; returns (graphs copied, dropped)."""
-    public = set(remote.named_graphs()) - restricted
+def sync_mirror(
+    remote: SparqlStore, mirror: OxigraphStore, restricted: set[str], graphs: set[str] | None = None
+) -> tuple[int, int]:
+    """Make `mirror` hold exactly the remote's graphs outside `restricted`; returns (graphs copied, dropped).
+
+    `graphs` is the remote's list of named graphs when the caller has just read it.
+    """
+    public = (set(remote.named_graphs()) if graphs is None else graphs) - restricted
     held = set(mirror.named_graphs())
     theirs, ours = versions(remote), versions(mirror)
     stale = sorted(held - public)

@@ -53,7 +53,10 @@ def publish(settings: Settings, store: GraphStore) -> Path | None:
         from catalogue.public_mirror import open_mirror, sync_mirror
 
         with open_mirror(settings) as mirror:
-            read, dropped = sync_mirror(store, mirror, set(restricted_graphs(settings, store)))
+            # One list of the remote's graphs for both steps: on a server with a row cap it is the costly read.
+            graphs = set(store.named_graphs())
+            restricted = set(restricted_graphs(settings, store, graphs))
+            read, dropped = sync_mirror(store, mirror, restricted, graphs)
             log.info("public mirror synced: %d graphs read from the remote store, %d dropped", read, dropped)
             folder.mkdir(parents=True, exist_ok=True)
             name = f"{time.time_ns()}"  # after the wait: publications are named in the order they were made
@@ -79,14 +82,20 @@ def publish(settings: Settings, store: GraphStore) -> Path | None:
     return folder / name
 
 
-def restricted_graphs(settings: Settings, store: GraphStore) -> list[str]:
+def restricted_graphs(settings: Settings, store: GraphStore, graphs: Iterable[str] | None = None) -> list[str]:
     """Graphs anonymous readers must not see: every record graph not marked public, quality and hosted-data
-    graphs of records that are not public, and the descriptions of restricted sources."""
+    graphs of records that are not public, and the descriptions of restricted sources.
+
+    `graphs` is the store's list of named graphs when the caller has just read it.
+    """
     # Hidden unless marked public (not shown unless marked restricted): a harvest loads a record's content before
     # its markers, so a record between the two (a harvest under way on a remote store, or one killed anywhere)
     # has no visibility yet, and a publication meanwhile must not show it.
+    # Read after the list (when given): a record marked public meanwhile is complete by then, one that lost the
+    # mark is hidden, and one not in the list yet is not shown by the caller either.
     public = {r["g"].value for r in store.select(PUBLIC_RECORDS)}
-    restricted = [g for g in store.named_graphs() if RECORD_GRAPHS in g and g not in public]
+    listed = store.named_graphs() if graphs is None else graphs
+    restricted = [g for g in listed if RECORD_GRAPHS in g and g not in public]
     restricted += [r["g"].value for r in store.select(NOT_PUBLIC_ABOUT)]
     # A restricted source's own description and run counts would tell how many records it hides.
     hidden = [s.name for s in settings.sources if s.visibility == "restricted"]

@@ -258,6 +258,32 @@ def test_results_past_the_row_cap_are_read_whole(any_store: Backend, request: py
         assert raw.headers["x-sparql-maxrows"] == str(ROW_CAP)
 
 
+def test_a_read_in_many_pages_tells_the_operator_to_raise_the_row_cap(
+    virtuoso: Virtuoso, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each page runs the whole query again: reads of every graph grow with the square of the catalogue."""
+    base = f"http://t-{uuid.uuid4().hex[:10]}.fedcat.test/"
+    store = virtuoso.store(base)
+    graph, n = base + "big", 3 * ROW_CAP + 500
+    try:
+        store.bulk_load(quads([(f"<http://e/s{i:05d}>", "<http://e/p>", f'"v{i}"') for i in range(n)], graph))
+        select = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        with caplog.at_level(logging.WARNING, logger="fedcat.store"):
+            three_pages = f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT {2 * ROW_CAP + 500}"
+            assert len(store.select(three_pages)) == 2 * ROW_CAP + 500
+            assert not caplog.records  # three pages: no warning yet
+            assert len(store.select(select)) == n
+            assert len(store.select(select)) == n
+        warnings = [r.getMessage() for r in caplog.records if r.name == "fedcat.store"]
+        assert warnings == [
+            f"the graph store's row cap ({ROW_CAP}) split a read of {n} rows into 4 pages, each running the whole "
+            "query again; raise the server's ResultSetMaxRows above the number of graphs it holds"
+        ]  # once per store, not once per read
+    finally:
+        store.drop_graphs([graph])
+        store.close()
+
+
 def test_constructs_over_many_graphs_past_the_row_cap_are_read_whole(any_store: Backend) -> None:
     """The export's shape: CONSTRUCT over `GRAPH ?g` of every record, 2,400 triples in 60 graphs."""
     store = any_store.store
