@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +17,31 @@ from catalogue.config import Settings, SourceConfig
 from catalogue.errors import ConfigError, FedcatError
 from catalogue.harvest_lock import harvest_locks
 from harvesters.run import COUNTS
+
+PROGRESS_LINE_SECONDS = 30.0
+
+
+class ProgressLines:
+    """Plain progress lines for a log (cron, the worker's run logs), where Rich's live bars show nothing until the
+    end: a source's first progress, then at most one line per `every` seconds."""
+
+    def __init__(self, every: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = every
+        self.clock = clock
+        self._started: dict[str, float] = {}
+        self._last: dict[str, float] = {}
+
+    def __call__(self, source: str, done: int, total: int | None) -> None:
+        """Print a line for `source` unless one was printed less than `every` seconds ago."""
+        now = self.clock()
+        started = self._started.setdefault(source, now)
+        if source in self._last and now - self._last[source] < self.every:
+            return
+        self._last[source] = now
+        elapsed = now - started
+        of = f" of {total:,}" if total else ""
+        after = f" after {elapsed:,.0f} s ({done / elapsed:,.0f}/s)" if elapsed >= 1 else ""
+        err.print(f"{source}: {done:,}{of} records{after}", markup=False, highlight=False)
 
 
 def run_harvest(settings: Settings, names: list[str] | None, full: bool) -> int:
@@ -41,8 +68,12 @@ def _harvest_locked(settings: Settings, sources: list[SourceConfig], full: bool)
         with Progress(*columns, console=err, transient=False) as progress:
             tasks = {s.name: progress.add_task(s.name, total=None) for s in sources}
 
+            lines = None if err.is_terminal else ProgressLines(PROGRESS_LINE_SECONDS)
+
             def on_progress(source: str, done: int, total: int | None) -> None:
                 progress.update(tasks[source], completed=done, total=total)
+                if lines is not None:
+                    lines(source, done, total)
 
             report = harvest_all(settings, store, sources, full=full, on_progress=on_progress)
             for task in progress.tasks:

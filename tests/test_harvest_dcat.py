@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from catalogue.cli_harvest import ProgressLines
 from catalogue.config import load_settings
 from catalogue.store import open_store
 from tests.servers import LoopbackServer
@@ -53,6 +54,8 @@ def test_hydra_partial_collection_view_is_followed(cli, server, reference, home)
     assert cli("sources", "add", "udata", "--kind", "dcat", "--url", url, "--allow-private-network").exit_code == 0
     result = cli("harvest")
     assert result.exit_code == 0, result.output
+    # off a terminal (here, as under cron or the worker) the live bar shows nothing until the end: plain lines do
+    assert result.output.startswith("udata: 3 of 4 records\n")
     datasets = _datasets(home)
     assert len(datasets) == 4  # 3 on page 1, 1 on page 2; hydra:totalItems says 4
     assert any("?page=2" in h for h in server.hits)
@@ -155,3 +158,19 @@ def test_real_malformed_turtle_fails_with_line_number(cli, reference, home):
     run = json.loads(sorted((home / "runs").glob("harvest-*.json"))[-1].read_text())["runs"][0]
     assert run["error"]["type"] == "parse-error"
     assert "line 149" in run["error"]["detail"] and "healthdcatap" in run["error"]["detail"]
+
+
+def test_progress_lines_for_a_log_come_at_most_once_per_interval(capsys):
+    now = [100.0]
+    lines = ProgressLines(30.0, clock=lambda: now[0])
+    for at, done in ((100.0, 1000), (110.0, 2000), (131.0, 9000), (150.0, 12000), (161.5, 18000)):
+        now[0] = at
+        lines("ckan", done, 50000 if done > 5000 else None)
+    now[0] = 140.0
+    lines("udata", 3, None)  # each source has its own clock
+    assert capsys.readouterr().err.splitlines() == [
+        "ckan: 1,000 records",
+        "ckan: 9,000 of 50,000 records after 31 s (290/s)",
+        "ckan: 18,000 of 50,000 records after 62 s (293/s)",
+        "udata: 3 records",
+    ]
