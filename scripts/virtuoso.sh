@@ -6,7 +6,8 @@
 #   scripts/virtuoso.sh stop   DIR   clean shutdown() of the instance started in DIR
 #   scripts/virtuoso.sh status DIR   exit 0 and print the endpoints when it answers, 1 otherwise
 #
-# Tunables (environment): VIRTUOSO_MAX_ROWS (ResultSetMaxRows, default 10000 as shipped),
+# Tunables (environment): VIRTUOSO_MAX_ROWS (ResultSetMaxRows, default 10000000: above a 1M-record node's graphs,
+# as docs/operations.md advises; Virtuoso ships 10000),
 # VIRTUOSO_QUERY_SECONDS (MaxQueryExecutionTime, default 30), VIRTUOSO_COST_SECONDS
 # (MaxQueryCostEstimationTime, default 60), VIRTUOSO_BUFFERS (NumberOfBuffers, default 170000 ~ 1.3 GB of pages).
 #
@@ -133,7 +134,7 @@ start() {
   set_ini Parameters NumberOfBuffers "${VIRTUOSO_BUFFERS:-170000}"
   set_ini Parameters MaxDirtyBuffers "$(((${VIRTUOSO_BUFFERS:-170000} * 3) / 4))"
   set_ini HTTPServer ServerPort "127.0.0.1:$http_port"
-  set_ini SPARQL ResultSetMaxRows "${VIRTUOSO_MAX_ROWS:-10000}"
+  set_ini SPARQL ResultSetMaxRows "${VIRTUOSO_MAX_ROWS:-10000000}"
   set_ini SPARQL MaxQueryExecutionTime "${VIRTUOSO_QUERY_SECONDS:-30}"
   set_ini SPARQL MaxQueryCostEstimationTime "${VIRTUOSO_COST_SECONDS:-60}"
   : >"$log_file"
