@@ -68,7 +68,7 @@ def open_mirror(settings: Settings, wait: float = 600.0) -> Iterator[OxigraphSto
 
 def versions(store: GraphStore) -> dict[str, str]:
     """The version (content hash or result digest) of every named graph that states one."""
-    return {r["g"].value: r["v"].value for r in store.select(VERSIONS)}
+    return {g: v for g, v in store.select_text(VERSIONS)}
 
 
 def sync_mirror(

@@ -93,17 +93,17 @@ def restricted_graphs(settings: Settings, store: GraphStore, graphs: Iterable[st
     # has no visibility yet, and a publication meanwhile must not show it.
     # Read after the list (when given): a record marked public meanwhile is complete by then, one that lost the
     # mark is hidden, and one not in the list yet is not shown by the caller either.
-    public = {r["g"].value for r in store.select(PUBLIC_RECORDS)}
+    public = {g for (g,) in store.select_text(PUBLIC_RECORDS)}
     listed = store.named_graphs() if graphs is None else graphs
     restricted = [g for g in listed if RECORD_GRAPHS in g and g not in public]
-    restricted += [r["g"].value for r in store.select(NOT_PUBLIC_ABOUT)]
+    restricted += [g for (g,) in store.select_text(NOT_PUBLIC_ABOUT)]
     # A restricted source's own description and run counts would tell how many records it hides.
     hidden = [s.name for s in settings.sources if s.visibility == "restricted"]
     if hidden:
         # Found by the source's name, not by today's base URL: graphs harvested under an earlier base too.
         names = " ".join(str(ox.Literal(name)) for name in hidden)
         query = f"SELECT DISTINCT ?g WHERE {{ VALUES ?n {{ {names} }} GRAPH ?g {{ ?s <{SOURCE_NAME}> ?n }} }}"
-        restricted += [r["g"].value for r in store.select(query)]
+        restricted += [g for (g,) in store.select_text(query)]
     return restricted
 
 
@@ -200,6 +200,9 @@ class SnapshotStore:
 
     def select(self, query: str) -> list[Row]:
         return self.current_store.select(query)
+
+    def select_text(self, query: str) -> list[tuple[str, ...]]:
+        return self.current_store.select_text(query)
 
     def construct(self, query: str) -> list[ox.Triple]:
         return self.current_store.construct(query)

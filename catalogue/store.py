@@ -41,6 +41,9 @@ class GraphStore(Protocol):
     def select(self, query: str) -> list[Row]:
         """Run a SELECT over the union of all graphs; rows map variable names to terms."""
 
+    def select_text(self, query: str) -> list[tuple[str, ...]]:
+        """Run a SELECT whose variables are all bound to IRIs or plain strings; rows of their values, in order."""
+
     def construct(self, query: str) -> list[ox.Triple]:
         """Run a CONSTRUCT or DESCRIBE over the union of all graphs."""
 
@@ -114,6 +117,12 @@ class OxigraphStore:
         names = [v.value for v in result.variables]
         # zip over the solution's values is several times faster than indexing it by name
         return [{n: v for n, v in zip(names, s, strict=True) if v is not None} for s in result]
+
+    def select_text(self, query: str) -> list[tuple[str, ...]]:
+        result = self._store.query(query, use_default_graph_as_union=True)
+        if not isinstance(result, ox.QuerySolutions):
+            raise TypeError("select_text() takes a SELECT query")
+        return [tuple("" if v is None else v.value for v in s) for s in result]
 
     def construct(self, query: str) -> list[ox.Triple]:
         result = self._store.query(query, use_default_graph_as_union=True)
