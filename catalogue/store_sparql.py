@@ -318,7 +318,10 @@ class SparqlStore:
         """
         shape = self._shape(query, ("SELECT",), "select_text() takes a SELECT query")
         response = self._query(shape.query, CSV_RESULTS)
-        text = response.content.decode("utf-8", errors="replace")
+        try:
+            text = response.content.decode()
+        except UnicodeDecodeError as exc:
+            raise StoreError(f"the graph store sent CSV results that are not UTF-8: {exc}") from exc
         reader = csv.reader(io.StringIO(text))
         header = next(reader, [])
         if response.headers.get("x-sparql-maxrows") is not None:

@@ -32,6 +32,7 @@ from catalogue.store import GraphStore, OxigraphStore, open_store
 from catalogue.store_sparql import (
     SparqlStore,
     StoreAuthError,
+    StoreError,
     StoreQueryError,
     StoreQueryTimeout,
     StoreRejected,
@@ -48,7 +49,7 @@ from catalogue.store_sparql_io import (
 )
 from harvesters.duplicates import DUPLICATE_KEYS_QUERY
 from tests.conftest import Cli
-from tests.servers import CkanApi, LoopbackServer
+from tests.servers import CkanApi, LoopbackServer, Request
 from tests.test_graph_semantics import HOME_TTL, partner_packages
 from tests.test_harvest_ckan import recorded_packages
 from tests.virtuoso import ROW_CAP, Virtuoso
@@ -496,6 +497,25 @@ def test_bad_credentials_and_unreachable_servers_are_clear_errors(virtuoso: Virt
         read_only.drop_graphs(["http://e/g"])
     with pytest.raises(StoreRejected, match="invalid N-Quads"):
         virtuoso.store().bulk_load(b"<http://e/a> <http://e/p> oops <http://e/g> .\n")
+
+
+def test_bad_csv_answers_are_clear_errors(server: LoopbackServer) -> None:
+    answers = {
+        "ASK {}": (b'{"head": {}, "boolean": true}', "application/sparql-results+json"),
+        "SELECT ?g WHERE { GRAPH ?g { ?g <http://e/v> ?v } }": (b'"g"\n"http://e/\xff"\n', "text/csv"),
+        "SELECT ?g ?v WHERE { GRAPH ?g { ?g <http://e/v> ?v } }": (b'"g","v"\n"http://e/g"\n', "text/csv"),
+    }
+
+    def answer(request: Request) -> tuple[int, dict[str, str], bytes]:
+        body, kind = answers[request.query["query"][0]]
+        return 200, {"Content-Type": kind}, body
+
+    server.route("/sparql", answer)
+    store = SparqlStore(server.url + "/sparql")
+    with pytest.raises(StoreError, match="CSV results that are not UTF-8"):
+        store.select_text("SELECT ?g WHERE { GRAPH ?g { ?g <http://e/v> ?v } }")
+    with pytest.raises(StoreError, match=r"CSV rows that do not match its header \['g', 'v'\]"):
+        store.select_text("SELECT ?g ?v WHERE { GRAPH ?g { ?g <http://e/v> ?v } }")
 
 
 # -- harvests through the CLI: the same records on both backends -------------------------------------------------------
