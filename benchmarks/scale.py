@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -188,13 +189,24 @@ def harvest(home: Path, url: str, env: dict[str, str], n: int) -> tuple[float, f
     log = home.parent / f"{home.name}-harvest.log"
     seconds, rss, code = run_logged([*fedcat, "harvest"], env, log)
     if code:
-        raise SystemExit(f"`fedcat harvest` failed (exit {code}):\n{log.read_text(errors='replace')[-3000:]}")
+        kept = keep_logs(home.parent)
+        tail = log.read_text(errors="replace")[-3000:]
+        raise SystemExit(f"`fedcat harvest` failed (exit {code}); the run's logs are kept in {kept}:\n{tail}")
     reports = sorted(load_settings(home).reports_path.glob("harvest-*.json"))
     text = reports[-1].read_text() if reports else ""
     counts = json.loads(text)["runs"][0]["counts"] if text else {}
     if counts.get("new") != n or counts.get("failed"):
         raise SystemExit(f"harvest wrote {counts} instead of {n} new records")
     return seconds, rss
+
+
+def keep_logs(work: Path) -> Path:
+    """Copy the run's logs (harvest, servers, Virtuoso's own) out of the temporary folder, which is removed."""
+    kept = Path(tempfile.gettempdir()) / f"fedcat-scale-logs-{time.strftime('%Y%m%dT%H%M%S')}"
+    kept.mkdir(parents=True, exist_ok=True)
+    for log in [*work.glob("*.log"), *work.glob("virtuoso/*.log"), *work.glob("virtuoso/db/*.log")]:
+        shutil.copy2(log, kept / f"{log.parent.name}-{log.name}")
+    return kept
 
 
 def run_backend(backend: str, n: int, size: str, url: str, work: Path, vt: dict[str, str] | None) -> Result:

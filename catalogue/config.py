@@ -61,6 +61,9 @@ class StoreConfig(BaseModel):
     graph_store_url: str | None = None
     username: str | None = None
     password: str | None = None
+    # A remote server's own stalls (Virtuoso's hourly checkpoint of a big write load) count against these.
+    query_timeout_seconds: float = Field(default=120.0, gt=0)
+    update_timeout_seconds: float = Field(default=300.0, gt=0)
 
 
 class HarvestLimits(BaseModel):

@@ -310,13 +310,17 @@ SELECT ?n ?k ?v WHERE {{
 }}"""
 
 
-def add_quality(store: GraphStore, records: list[IndexRecord]) -> None:
-    """Fill the quality values (hosted data, MQA band) of `records` from their quality graphs in `store`."""
-    if not records or not store.select(QUALITY_ANY_QUERY):  # none at all: a first harvest
-        return
+def add_quality(store: GraphStore, records: list[IndexRecord]) -> bool:
+    """Fill the quality values (hosted data, MQA band) of `records` from their quality graphs in `store`; False
+    when the store holds no quality graph at all (a first harvest), which a caller may remember."""
+    if not records:
+        return True
+    if not store.select(QUALITY_ANY_QUERY):
+        return False
     pairs = " ".join(f"(<{r.graph}> {n})" for n, r in enumerate(records))
     for row in store.select(QUALITY_QUERY.replace("$GRAPHS$", pairs, 1)):
         records[int(row["n"].value)].take(row["k"].value, row["v"], None)
+    return True
 
 
 def record_graphs(store: GraphStore) -> list[str]:

@@ -40,12 +40,18 @@ class IndexFeed:
         self._writer: tantivy.IndexWriter | None = writer
         self._fed: set[str] = set()
         self.added = 0
+        # No quality graph in the store when the feed began (a first harvest) stays true for the records fed
+        # later: a quality run scores only records complete in the store, and the harvest fed each one before
+        # writing it. So the check runs once, not once per chunk (a 1M harvest into Virtuoso failed when one of its
+        # thousand checks met the server's hourly checkpoint and timed out after 120 s).
+        self._no_quality = False
 
     def add(self, records: Iterable[IndexRecord]) -> None:
         """Replace the documents of `records` (built from the triples just written), quality values read."""
         assert self._writer is not None, "the feed was committed or closed"
         chunk = list(records)
-        add_quality(self.store, chunk)
+        if not self._no_quality:
+            self._no_quality = not add_quality(self.store, chunk)
         for record in chunk:
             self._writer.delete_documents_by_term("graph", record.graph)
             self._fed.add(record.graph)

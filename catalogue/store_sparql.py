@@ -243,6 +243,8 @@ class SparqlStore:
             username=config.username,
             password=config.password,
             transport=transport,
+            query_timeout=config.query_timeout_seconds,
+            update_timeout=config.update_timeout_seconds,
             graph_scope=settings.base + "/",
             read_only=read_only,
         )

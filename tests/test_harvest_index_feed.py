@@ -15,11 +15,14 @@ import tantivy
 
 from catalogue.config import load_settings
 from catalogue.index import current_generation, index_status
+from catalogue.index_docs import QUALITY_ANY_QUERY, IndexRecord
+from catalogue.index_feed import open_feed
 from catalogue.index_schema import register_analyzers
 from catalogue.records import dataset_id
 from catalogue.store import OxigraphStore, open_store
 from harvesters.duplicates import TWO_SOURCES_QUERY
 from harvesters.harvest import harvest_all
+from quality.terms import FQ
 
 HEAD = "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
 
@@ -107,3 +110,36 @@ def test_a_harvest_dying_after_feeding_leaves_the_index_pending_and_the_next_reb
         store.close()
     assert index_status(settings) == "ok"
     assert sorted(_documents(home)) == _ids(*range(1, records + 1))
+
+
+class CountingQualityChecks(OxigraphStore):
+    """Counts the feed's "any quality graph at all?" checks."""
+
+    checks = 0
+
+    def select(self, query: str):  # type: ignore[no-untyped-def]
+        if query == QUALITY_ANY_QUERY:
+            self.checks += 1
+        return super().select(query)
+
+
+def test_the_feed_asks_for_quality_graphs_once_when_there_are_none(home, tmp_path, cli):
+    page = tmp_path / "feed.ttl"
+    page.write_text(_page({1: "One"}))
+    cli("sources", "add", "feed", "--kind", "dcat", "--url", page.as_uri())
+    assert cli("harvest").exit_code == 0  # the index exists: the next harvest feeds it
+    settings = load_settings(home)
+    graph = "https://example.test/graph/quality/1"
+    for quality, checks in ((False, 1), (True, 3)):
+        store = CountingQualityChecks(settings.store_path)
+        if quality:  # a quality graph about some record: every chunk reads its records' values
+            store.bulk_load(f"<{graph}> <{FQ.ofRecord.value}> <https://example.test/r> <{graph}> .\n".encode())
+        feed = open_feed(settings, store)
+        assert feed is not None
+        try:
+            for n in range(3):
+                feed.add([IndexRecord(graph=f"https://example.test/graph/record/{n}")])
+            assert store.checks == checks
+        finally:
+            feed.close()
+            store.close()

@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from catalogue.api import create_app
 from catalogue.cli_store import copy_graphs, graph_counts
 from catalogue.config import load_settings
+from catalogue.errors import ConfigError
 from catalogue.nodehome import init_home
 from catalogue.public_mirror import MirrorCopy, open_mirror, sync_mirror, versions
 from catalogue.records import STORED_RECORDS_QUERY
@@ -480,6 +481,18 @@ def test_query_timeout_is_an_error_not_a_partial_answer(virtuoso: Virtuoso) -> N
         store.select(slow)
     store.drop_graphs([graph])
     store.close()
+
+
+def test_store_timeouts_are_settings(virtuoso: Virtuoso, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    init_home(tmp_path / "node")
+    for key, value in {**virtuoso.store_env(), "FEDCAT_STORE__QUERY_TIMEOUT_SECONDS": "7.5"}.items():
+        monkeypatch.setenv(key, value)
+    store = SparqlStore.from_settings(load_settings(tmp_path / "node"))
+    assert (store.query_timeout, store.update_timeout) == (7.5, 300.0)
+    store.close()
+    monkeypatch.setenv("FEDCAT_STORE__UPDATE_TIMEOUT_SECONDS", "0")
+    with pytest.raises(ConfigError, match="update_timeout_seconds"):
+        load_settings(tmp_path / "node")
 
 
 def test_bad_credentials_and_unreachable_servers_are_clear_errors(virtuoso: Virtuoso) -> None:
