@@ -40,10 +40,12 @@ class IndexFeed:
         self._writer: tantivy.IndexWriter | None = writer
         self._fed: set[str] = set()
         self.added = 0
-        # No quality graph in the store when the feed began (a first harvest) stays true for the records fed
-        # later: a quality run scores only records complete in the store, and the harvest fed each one before
-        # writing it. So the check runs once, not once per chunk (a 1M harvest into Virtuoso failed when one of its
-        # thousand checks met the server's hourly checkpoint and timed out after 120 s).
+        # No quality graph in the store when the feed began (a first harvest): the check runs once, not once per
+        # chunk (a 1M harvest into Virtuoso failed when one of its thousand checks met the server's hourly
+        # checkpoint and timed out after 120 s). The records this harvest writes first cannot have quality graphs
+        # yet: a quality run scores only records complete in the store, which the feed indexed before writing them.
+        # A record it re-writes while a quality run on a remote store scores it gets its band from that run's own
+        # index update, which waits for this harvest's index lock or, past 30 s, asks for `fedcat index rebuild`.
         self._no_quality = False
 
     def add(self, records: Iterable[IndexRecord]) -> None:
