@@ -326,8 +326,12 @@ class SparqlStore:
             raise StoreError(f"the graph store sent CSV results that are not UTF-8: {exc}") from exc
         reader = csv.reader(io.StringIO(text))
         header = next(reader, [])
-        if response.headers.get("x-sparql-maxrows") is not None:
-            return [tuple(row[v].value if v in row else "" for v in header) for row in self._select(shape)]
+        cap = response.headers.get("x-sparql-maxrows")
+        if cap is not None:
+            return [
+                tuple(row[v].value if v in row else "" for v in header)
+                for row in self._past_cap(shape, header, int(cap))
+            ]
         rows = [tuple(row) for row in reader]
         if any(len(row) != len(header) for row in rows):
             raise StoreError(f"the graph store sent CSV rows that do not match its header {header}")
@@ -524,11 +528,16 @@ class SparqlStore:
         variables, result = self._rows(response)
         if cap is None:
             return result
-        if rows >= 2:
+        return self._past_cap(shape, variables, int(cap))
+
+    def _past_cap(self, shape: QueryShape, variables: list[str], cap: int) -> list[Row]:
+        """All rows of a SELECT whose first answer the row cap cut."""
+        found = values_blocks(shape) if self.server.virtuoso else None
+        if found and len(found.rows) >= 2:
             # Smaller slices of a VALUES block fit under the cap and need no sorted pages, which re-sort the
             # whole answer for every page.
-            return self._select_sliced(shape, self._learn_chunk(skeleton, rows))
-        return self._select_pages(shape, variables, int(cap))
+            return self._select_sliced(shape, self._learn_chunk(found.skeleton(shape.query), len(found.rows)))
+        return self._select_pages(shape, variables, cap)
 
     def _learn_chunk(self, skeleton: str, rows: int) -> int:
         half = (rows + 1) // 2
