@@ -9,7 +9,9 @@
 # Tunables (environment): VIRTUOSO_MAX_ROWS (ResultSetMaxRows, default 10000000: above a 1M-record node's graphs,
 # as docs/operations.md advises; Virtuoso ships 10000),
 # VIRTUOSO_QUERY_SECONDS (MaxQueryExecutionTime, default 30), VIRTUOSO_COST_SECONDS
-# (MaxQueryCostEstimationTime, default 60), VIRTUOSO_BUFFERS (NumberOfBuffers, default 170000 ~ 1.3 GB of pages).
+# (MaxQueryCostEstimationTime, default 60), VIRTUOSO_BUFFERS (NumberOfBuffers, default 170000 ~ 1.3 GB of pages),
+# VIRTUOSO_CHECKPOINT_MINUTES (CheckpointInterval, default 60 as shipped; shorter means smaller, shorter stalls
+# during a long bulk write, see docs/operations.md).
 #
 # The system service never runs: the instance lives only in DIR, with its own ports, and a user `fedcat` who may
 # update through /sparql-auth (digest auth). The anonymous SPARQL user gets no update rights: in Virtuoso those
@@ -133,6 +135,7 @@ start() {
   set_ini Parameters VADInstallDir "$dir/vad"
   set_ini Parameters NumberOfBuffers "${VIRTUOSO_BUFFERS:-170000}"
   set_ini Parameters MaxDirtyBuffers "$(((${VIRTUOSO_BUFFERS:-170000} * 3) / 4))"
+  set_ini Parameters CheckpointInterval "${VIRTUOSO_CHECKPOINT_MINUTES:-60}"
   set_ini HTTPServer ServerPort "127.0.0.1:$http_port"
   set_ini SPARQL ResultSetMaxRows "${VIRTUOSO_MAX_ROWS:-10000000}"
   set_ini SPARQL MaxQueryExecutionTime "${VIRTUOSO_QUERY_SECONDS:-30}"
