@@ -73,15 +73,26 @@ def _branches(subject: str, table: dict[str, ox.NamedNode]) -> str:
     return " UNION ".join(f'{{ {subject} {p} ?v BIND("{code}" AS ?k) }}' for code, p in table.items())
 
 
+def _filtered(subject: str, table: dict[str, ox.NamedNode]) -> str:
+    """The rows of `_branches(subject, table)` from one pattern: the predicate filtered, its code bound by IF."""
+    code = '""'
+    for name, p in reversed(table.items()):
+        code = f'IF(?p = {p}, "{name}", {code})'
+    return f"{{ {subject} ?p ?v FILTER(?p IN ({', '.join(str(p) for p in table.values())})) BIND({code} AS ?k) }}"
+
+
 # One VALUES block, joined once to one GRAPH ?g pattern: the quality graphs are reached by a GRAPH ?q nested in
 # it (the inner GRAPH names the graph its patterns match in), so every branch starts from a bound ?g. Moving
 # the quality branch beside GRAPH ?g instead makes Oxigraph evaluate the whole union unbound, over every graph
 # of the store, and join afterwards; a second copy of the VALUES block would cost a remote store twice.
+# The graph's own values come from one filtered pattern, not a union of one branch per predicate: Virtuoso
+# evaluates such a union with the graph as subject 10x slower (16.4 s for 1,000 records at 10,000, against 1.5
+# s); Oxigraph takes the same time either way (0.43 s of CPU); the other unions cost Virtuoso no such penalty.
 BATCH_QUERY = f"""
 SELECT ?n ?k ?v ?x WHERE {{
   VALUES (?g ?n) {{ $GRAPHS$ }}
   GRAPH ?g {{
-    {_branches("?g", _ON_GRAPH)}
+    {_filtered("?g", _ON_GRAPH)}
     UNION {{ ?g {FOAF.primaryTopic} ?d . {_branches("?d", _ON_DATASET)} }}
     UNION {{ ?g {FOAF.primaryTopic} ?d . ?d {DCAT.distribution} ?dist . {_branches("?dist", _ON_DISTRIBUTION)} }}
     UNION {{ ?g {FOAF.primaryTopic} ?d . ?d {DCT.publisher} ?x . ?x {FOAF.name} ?v BIND("publisher_name" AS ?k) }}
