@@ -10,8 +10,9 @@ import pyoxigraph as ox
 from catalogue.config import Settings
 from catalogue.datatypes import restore_datatypes
 from catalogue.errors import UnsupportedFormat
+from catalogue.public_datasets import PublicDatasets, public_dataset_iris
 from catalogue.ranges import range_types
-from catalogue.store import GraphStore
+from catalogue.store import GraphStore, Row
 from vocabularies.namespaces import DCAT, DCT, FOAF, HYDRA, PREFIXES, RDF, XSD
 
 FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
@@ -26,6 +27,13 @@ PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 CONSTRUCT { ?s ?p ?o } WHERE {
   GRAPH ?g { ?g fedcat:visibility "public" . ?s ?p ?o . FILTER(?s != ?g) }
 }"""
+PAGE_RECORDS = """PREFIX fedcat: <https://w3id.org/fedcat/ns#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT ?g ?d ?id WHERE {
+  GRAPH ?g { VALUES ?d { $DATASETS$ } ?g foaf:primaryTopic ?d ; fedcat:visibility "public" .
+             OPTIONAL { ?d dct:identifier ?id } }
+}"""  # the VALUES inside GRAPH: outside, Oxigraph joins it after reading every public record (1 s at 100k)
 PUBLIC_DATASETS = """PREFIX fedcat: <https://w3id.org/fedcat/ns#>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -73,20 +81,30 @@ def public_triples(settings: Settings, store: GraphStore) -> Iterator[ox.Triple]
     yield from range_types(records)
 
 
-def catalogue_page(settings: Settings, store: GraphStore, page: int, page_size: int, page_url: str) -> list[ox.Triple]:
-    """One Hydra page of the public catalogue: `page_size` datasets with their whole records."""
-    rows = sorted(store.select(PUBLIC_DATASETS), key=lambda r: (r["d"].value, r["g"].value))
-    datasets = sorted({r["d"] for r in rows if isinstance(r["d"], ox.NamedNode)}, key=str)
-    total = len(datasets)
+def catalogue_page(
+    settings: Settings,
+    store: GraphStore,
+    page: int,
+    page_size: int,
+    page_url: str,
+    datasets: PublicDatasets | None = None,
+) -> list[ox.Triple]:
+    """One Hydra page of the public catalogue: `page_size` datasets with their whole records.
+
+    The datasets are the sorted public dataset IRIs (`datasets` keeps them between pages); only the page's own
+    records are read.
+    """
+    iris = datasets.get(store) if datasets is not None else public_dataset_iris(store)
+    total = len(iris)
     last = max(1, -(-total // page_size))
-    chosen: set[ox.NamedNode] = set(datasets[(page - 1) * page_size : page * page_size])
-    triples = catalog_triples(settings, sorted(chosen, key=str))
-    with_id = {r["d"] for r in rows if "id" in r}
-    triples += [ox.Triple(d, DCT.identifier, ox.Literal(d.value)) for d in chosen - with_id]
-    for row in rows:
-        if row["d"] in chosen:
-            g = row["g"]
-            triples += [t for t in store.graph_triples(g.value) if t.subject != g]
+    chosen = [ox.NamedNode(d) for d in iris[(page - 1) * page_size : page * page_size]]
+    rows = _page_records(store, chosen)
+    # A list kept from before a harvest may name a dataset that is gone or private by now: leave it out.
+    listed = {row["d"] for row in rows}
+    triples = catalog_triples(settings, [d for d in chosen if d in listed])
+    with_id = {row["d"] for row in rows if "id" in row}
+    triples += [ox.Triple(d, DCT.identifier, ox.Literal(d.value)) for d in chosen if d in listed and d not in with_id]
+    triples += _records_triples(store, sorted({row["g"].value for row in rows}))
     triples += range_types(triples)
     cat = ox.NamedNode(f"{settings.base}/catalog")
     view = ox.NamedNode(f"{page_url}?page={page}&page_size={page_size}")
@@ -105,6 +123,26 @@ def catalogue_page(settings: Settings, store: GraphStore, page: int, page_size: 
             ox.Triple(view, HYDRA.previous, ox.NamedNode(f"{page_url}?page={page - 1}&page_size={page_size}"))
         )
     return triples
+
+
+def _page_records(store: GraphStore, datasets: list[ox.NamedNode]) -> list[Row]:
+    """The public record graphs of `datasets`, with their `dct:identifier` where they have one."""
+    if not datasets:
+        return []
+    return store.select(PAGE_RECORDS.replace("$DATASETS$", " ".join(str(d) for d in datasets), 1))
+
+
+def _records_triples(store: GraphStore, graphs: list[str]) -> list[ox.Triple]:
+    """The triples of record graphs, without those about the graph itself (its provenance markers)."""
+    from catalogue.store_sparql import SparqlStore
+
+    if isinstance(store, SparqlStore):  # one query, not one request per graph (a page of 1,000: 12 s at 10,000)
+        return [q.triple for q in store.graph_quads(graphs) if q.subject != q.graph_name]
+    out: list[ox.Triple] = []
+    for graph in graphs:
+        g = ox.NamedNode(graph)
+        out += [t for t in store.graph_triples(graph) if t.subject != g]
+    return out
 
 
 def serialize(triples: Iterator[ox.Triple] | list[ox.Triple], fmt: str) -> bytes:

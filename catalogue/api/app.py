@@ -15,6 +15,7 @@ from catalogue.api.errors import install_error_handlers
 from catalogue.api.routers import catalog, datasets, docs, pages, quality, search, service, sparql
 from catalogue.config import Settings
 from catalogue.observability import install as install_observability
+from catalogue.public_datasets import PublicDatasets
 from catalogue.snapshots import serving_store
 from catalogue.sparql import SparqlEndpoint
 from catalogue.store import GraphStore
@@ -29,6 +30,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         # The web process only reads: it serves the newest snapshot, so harvests never wait for it.
         app.state.store = serving_store(settings) if store is None else store  # public records only
         app.state.full_store = serving_store(settings, public=False) if store is None else store
+        app.state.public_datasets = PublicDatasets()  # the catalogue pages' dataset list, per store version
         app.state.sparql = SparqlEndpoint(settings, app.state.store, app.state.full_store)
         app.state.sparql.start()  # the query worker processes
         try:

@@ -21,7 +21,8 @@ SizeQ = Annotated[int, Query(ge=1, le=1000, description="Datasets per page (at m
 
 async def _page(request: Request, settings: SettingsDep, store: StoreDep, fmt: str, page: int, size: int) -> Response:
     url = str(request.url.remove_query_params(["page", "page_size"]))
-    triples = await run_in_threadpool(catalogue_page, settings, store, page, size, url)
+    datasets = request.app.state.public_datasets
+    triples = await run_in_threadpool(catalogue_page, settings, store, page, size, url, datasets)
     body = serialize(triples, fmt)
     return Response(body, media_type=FORMATS[fmt][1], headers={"Vary": "Accept"})
 

@@ -1,0 +1,109 @@
+"""The catalogue's Hydra pages read only their own records, from a dataset list kept per store version."""
+
+from __future__ import annotations
+
+import time
+
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+
+from catalogue.api import create_app
+from catalogue.config import load_settings
+from catalogue.export import catalogue_page
+from catalogue.public_datasets import PublicDatasets, public_dataset_iris
+from catalogue.store import open_store
+from tests.test_service import catalogue_ttl
+
+pytestmark = pytest.mark.store_backends(
+    oxigraph_only={"test_pages_read_the_list_once_per_snapshot": "snapshots are the embedded store's"}
+)
+DCAT_DATASET = "http://www.w3.org/ns/dcat#dataset"
+HYDRA_TOTAL = "http://www.w3.org/ns/hydra/core#totalItems"
+
+
+class Clock:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def harvested(cli, home, tmp_path):
+    source = tmp_path / "catalogue.ttl"
+    source.write_text(catalogue_ttl(25))
+    cli("sources", "add", "home", "--kind", "dcat", "--url", source.as_uri())
+    assert cli("harvest").exit_code == 0
+    return source
+
+
+def listed(triples: list[ox.Triple]) -> list[str]:
+    return sorted(t.object.value for t in triples if t.predicate.value == DCAT_DATASET)
+
+
+def total(triples: list[ox.Triple]) -> int:
+    return int(next(t.object.value for t in triples if t.predicate.value == HYDRA_TOTAL))
+
+
+def test_a_page_holds_its_slice_of_the_sorted_datasets(harvested, home):
+    settings = load_settings(home)
+    store = open_store(settings)
+    try:
+        iris = public_dataset_iris(store)
+        assert iris == sorted(f"https://data.example.lu/ds/{i:03d}" for i in range(25))
+        datasets = PublicDatasets()
+        pages = [catalogue_page(settings, store, p, 10, "http://x/catalog.ttl", datasets) for p in (1, 2, 3)]
+        assert [listed(p) for p in pages] == [iris[:10], iris[10:20], iris[20:]]
+        assert {total(p) for p in pages} == {25}
+        # Each page carries its own datasets' descriptions and no other's.
+        titled = {t.subject.value for t in pages[1] if t.predicate.value == "http://purl.org/dc/terms/title"}
+        assert titled == {*iris[10:20], f"{settings.base}/catalog"}
+        assert datasets.reads == 1
+    finally:
+        store.close()
+
+
+def test_a_remote_or_live_store_list_is_read_again_after_its_ttl(harvested, home):
+    settings = load_settings(home)
+    store = open_store(settings)
+    clock = Clock()
+    datasets = PublicDatasets(ttl=60, clock=clock)
+    try:
+        first = catalogue_page(settings, store, 1, 100, "http://x/catalog.ttl", datasets)
+        gone = "https://data.example.lu/ds/003"
+        graph = next(
+            row["g"].value
+            for row in store.select(
+                f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g <http://xmlns.com/foaf/0.1/primaryTopic> <{gone}> }} }}"
+            )
+        )
+        store.drop_graphs([graph])
+        clock.now += 30
+        stale = catalogue_page(settings, store, 1, 100, "http://x/catalog.ttl", datasets)
+        # The list is kept, but a dataset gone since is left out of the page, not listed without a description.
+        assert datasets.reads == 1 and total(stale) == 25
+        assert gone in listed(first) and gone not in listed(stale) and len(listed(stale)) == 24
+        assert not [t for t in stale if t.subject.value == gone]
+        clock.now += 31
+        fresh = catalogue_page(settings, store, 1, 100, "http://x/catalog.ttl", datasets)
+        assert datasets.reads == 2 and total(fresh) == 24 and listed(fresh) == listed(stale)
+    finally:
+        store.close()
+
+
+def test_pages_read_the_list_once_per_snapshot(harvested, home, cli):
+    with TestClient(create_app(load_settings(home))) as client:
+        client.app.state.store.check_every = 0
+        bodies = [client.get(f"/catalog.nt?page={p}&page_size=10").text for p in (1, 2, 3)]
+        assert client.app.state.public_datasets.reads == 1
+        assert all('"25"^^<http://www.w3.org/2001/XMLSchema#integer>' in body for body in bodies)
+        harvested.write_text(catalogue_ttl(30))
+        assert cli("harvest").exit_code == 0
+        time.sleep(0.01)
+        after = client.get("/catalog.nt?page=3&page_size=10").text
+        assert client.app.state.public_datasets.reads == 2
+        assert '"30"^^<http://www.w3.org/2001/XMLSchema#integer>' in after and "ds/029" in after
