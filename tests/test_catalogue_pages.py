@@ -13,7 +13,7 @@ from catalogue.config import load_settings
 from catalogue.export import catalogue_page
 from catalogue.public_datasets import PublicDatasets, public_dataset_iris
 from catalogue.store import open_store
-from tests.test_service import catalogue_ttl
+from tests.test_service import catalogue_ttl, harvest_catalogue
 
 pytestmark = pytest.mark.store_backends(
     oxigraph_only={"test_pages_read_the_list_once_per_snapshot": "snapshots are the embedded store's"}
@@ -34,11 +34,7 @@ class Clock:
 
 @pytest.fixture
 def harvested(cli, home, tmp_path):
-    source = tmp_path / "catalogue.ttl"
-    source.write_text(catalogue_ttl(25))
-    cli("sources", "add", "home", "--kind", "dcat", "--url", source.as_uri())
-    assert cli("harvest").exit_code == 0
-    return source
+    return harvest_catalogue(cli, tmp_path)
 
 
 def listed(triples: list[ox.Triple]) -> list[str]:

@@ -24,13 +24,18 @@ def catalogue_ttl(n: int) -> str:
     )
 
 
-@pytest.fixture
-def node(cli, home, tmp_path):
-    source = tmp_path / "catalogue.ttl"
+def harvest_catalogue(cli, folder):
+    """A DCAT file of 25 records in `folder`, added as source `home` and harvested; its path."""
+    source = folder / "catalogue.ttl"
     source.write_text(catalogue_ttl(25))
     cli("sources", "add", "home", "--kind", "dcat", "--url", source.as_uri())
     assert cli("harvest").exit_code == 0
     return source
+
+
+@pytest.fixture
+def node(cli, home, tmp_path):
+    return harvest_catalogue(cli, tmp_path)
 
 
 @pytest.fixture
