@@ -380,6 +380,8 @@ def main() -> None:
     n = SIZES[args.size]
     started = time.perf_counter()
     results: dict[str, Result] = {}
+    failure: SystemExit | None = None
+    pages_bytes = 0
     with tempfile.TemporaryDirectory(prefix="fedcat-bench-scale-") as tmp:
         work = Path(tmp)
         pages = work / "pages"
@@ -391,18 +393,25 @@ def main() -> None:
             pages_bytes = write_pages(pages, n, base)
             console.print(f"wrote {n:,} datasets as {pages_bytes / 1e6:,.0f} MB of Turtle pages")
             for backend in backends:
-                if backend == "virtuoso":
-                    vt = start_virtuoso(vt_dir, args.virtuoso_max_rows)
-                results[backend] = run_backend(
-                    backend, n, args.size, f"{base}/page-1.ttl", work, vt if backend == "virtuoso" else None
-                )
+                try:
+                    if backend == "virtuoso":
+                        vt = start_virtuoso(vt_dir, args.virtuoso_max_rows)
+                    results[backend] = run_backend(
+                        backend, n, args.size, f"{base}/page-1.ttl", work, vt if backend == "virtuoso" else None
+                    )
+                except SystemExit as exc:  # the backends measured before it still get their table
+                    failure = exc
+                    break
         finally:
             server.terminate()
             if vt is not None:
                 subprocess.run(["bash", str(SCRIPT), "stop", str(vt_dir)], capture_output=True)
-    console.print(report(args.size, n, pages_bytes, results))
-    show_differences(n, results)
+    if results:
+        console.print(report(args.size, n, pages_bytes, results))
+        show_differences(n, results)
     console.print(f"whole run {time.perf_counter() - started:,.0f} s")
+    if failure is not None:
+        raise failure
 
 
 if __name__ == "__main__":
