@@ -31,7 +31,8 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Generator, Iterable, Iterator
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 from urllib.parse import urlencode
@@ -75,6 +76,7 @@ MAX_GET_URL = 6000  # bytes; Virtuoso 7.2 mangles request lines from about 10,00
 CAP_PROBE_ROWS = 10**6
 
 log = logging.getLogger("fedcat.store")
+VIRTUOSO_404_PAUSES = (1.0, 2.0, 4.0)  # seconds before each new attempt after Virtuoso's spurious 404
 PAGES_WARNING = 3  # a read in more pages than this warns that the row cap makes whole-store reads quadratic
 
 
@@ -197,6 +199,8 @@ class SparqlStore:
         batch_bytes: int = 1_500_000,
         block_triples: int = 2000,
         drop_batch: int = 250,
+        retry_pauses: tuple[float, ...] = VIRTUOSO_404_PAUSES,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.query_url = query_url
         self.update_url = update_url or query_url
@@ -210,6 +214,7 @@ class SparqlStore:
         self.batch_bytes = batch_bytes
         self.block_triples = block_triples
         self.drop_batch = drop_batch
+        self.retry_pauses, self._sleep = retry_pauses, sleep
         # The read timeout bounds a silent server; the server's own timeout (sent with each query) fires first.
         timeout = httpx.Timeout(
             connect=connect_timeout, read=max(query_timeout, update_timeout) + 15, write=60, pool=60
@@ -618,6 +623,41 @@ class SparqlStore:
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
+    ) -> httpx.Response:
+        for pause in (*self.retry_pauses, None):
+            response = self._send_once(method, url, accept, params, data, content, headers, timeout)
+            if pause is None or not self._spurious_404(response, url):
+                return response
+            log.warning(
+                "the graph store answered %s %s with Virtuoso's 404 page for its own endpoint; again in %g s",
+                method,
+                url,
+                pause,
+            )
+            self._sleep(pause)
+        raise AssertionError("unreachable: the last attempt returns")
+
+    def _spurious_404(self, response: httpx.Response, url: str) -> bool:
+        # Virtuoso's HTTP server now and then answers "404 File not found" for the SPARQL endpoints themselves in
+        # a long series of requests (openlink/virtuoso-opensource issues 299, 565, 805; a 1M harvest here lost
+        # its last batch to one). Graph Store 404s mean a missing graph and are never retried.
+        return (
+            response.status_code == 404
+            and url in (self.query_url, self.update_url)
+            and response.headers.get("server", "").lower().startswith("virtuoso")
+            and b"404 File not found" in response.content
+        )
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        accept: str,
+        params: dict[str, str] | None,
+        data: dict[str, str] | None,
+        content: bytes | None,
+        headers: dict[str, str] | None,
+        timeout: float | None,
     ) -> httpx.Response:
         request_timeout: Any = httpx.USE_CLIENT_DEFAULT
         if timeout is not None:

@@ -24,6 +24,8 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     handler: BaseHTTPRequestHandler
+    method: str = "GET"
+    body: bytes = b""
 
 
 @dataclass
@@ -64,20 +66,30 @@ class LoopbackServer:
                 pass
 
             def do_GET(self) -> None:
+                self._route(b"")
+
+            def do_POST(self) -> None:
+                self._route(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def _route(self, body: bytes) -> None:
                 parts = urlsplit(self.path)
                 server.hits.append(self.path)
                 route = server.routes.get(parts.path)
                 if route is None:
                     self._send(404, {"Content-Type": "text/plain"}, b"not found")
                     return
-                request = Request(parts.path, parse_qs(parts.query), dict(self.headers), self)
+                request = Request(parts.path, parse_qs(parts.query), dict(self.headers), self, self.command, body)
                 status, headers, body = route(request) if callable(route) else route
                 if status == -1:  # the handler wrote the response itself (slow trickle)
                     return
                 self._send(status, headers, body)
 
             def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-                self.send_response(status)
+                if "Server" in headers:  # a route that says what server it is, and nothing else does
+                    self.send_response_only(status)
+                    self.send_header("Date", self.date_time_string())
+                else:
+                    self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
                 if "Content-Length" not in headers:

@@ -532,6 +532,61 @@ def test_bad_csv_answers_are_clear_errors(server: LoopbackServer) -> None:
         store.select_text("SELECT ?g ?v WHERE { GRAPH ?g { ?g <http://e/v> ?v } }")
 
 
+VIRTUOSO_404 = (
+    b'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML//EN">\n<html><head><title>Error HTTP/1.1 404 File not found</title>'
+    b"</head><body><h3>Error HTTP/1.1 404 File not found</h3><pre>\nThe requested URL was not found    "
+    b"URI  = '/sparql-auth'\n  </pre></body></html>\n"
+)
+
+
+def flaky_endpoint(server: LoopbackServer, failures: int, software: str) -> list[str]:
+    """/sparql answers, /sparql-auth answers its first `failures` updates with the 404 page Virtuoso sends now and
+    then for its own endpoint, under the `Server` header `software`; the methods of the requests, in order."""
+    seen: list[str] = []
+    headers = {"Server": software}
+
+    def query(request: Request) -> tuple[int, dict[str, str], bytes]:
+        return 200, {**headers, "Content-Type": "application/sparql-results+json"}, b'{"head": {}, "boolean": true}'
+
+    def update(request: Request) -> tuple[int, dict[str, str], bytes]:
+        seen.append(request.method)
+        if len(seen) <= failures:
+            return 404, {**headers, "Content-Type": "text/html"}, VIRTUOSO_404
+        assert request.body == b"INSERT DATA { }"
+        return 200, {**headers, "Content-Type": "text/plain"}, b"done"
+
+    server.route("/sparql", query)
+    server.route("/sparql-auth", update)
+    return seen
+
+
+def test_virtuosos_spurious_404_is_tried_again_after_a_pause(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen = flaky_endpoint(server, 2, "Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu")
+    pauses: list[float] = []
+    store = SparqlStore(server.url + "/sparql", server.url + "/sparql-auth", sleep=pauses.append)
+    with caplog.at_level(logging.WARNING, logger="fedcat.store"):
+        store.check_writable()
+    assert seen == ["POST", "POST", "POST"] and pauses == [1.0, 2.0]
+    assert sum("Virtuoso's 404 page" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_a_404_that_persists_or_comes_from_another_server_fails_the_update(server: LoopbackServer) -> None:
+    seen = flaky_endpoint(server, 10, "Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu")
+    pauses: list[float] = []
+    store = SparqlStore(server.url + "/sparql", server.url + "/sparql-auth", sleep=pauses.append)
+    with pytest.raises(StoreRejected, match=r"refused the update \(HTTP 404\)"):
+        store.check_writable()
+    assert len(seen) == 4 and pauses == [1.0, 2.0, 4.0]
+    server.routes.clear()
+    seen = flaky_endpoint(server, 1, "Apache Jena Fuseki (5.1.0)")
+    store = SparqlStore(server.url + "/sparql", server.url + "/sparql-auth", sleep=pauses.append)
+    with pytest.raises(StoreRejected, match=r"HTTP 404"):
+        store.check_writable()  # a misconfigured update URL on any other server is reported at once
+    assert seen == ["POST"] and pauses == [1.0, 2.0, 4.0]
+
+
 # -- harvests through the CLI: the same records on both backends -------------------------------------------------------
 
 
