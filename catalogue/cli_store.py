@@ -20,7 +20,6 @@ from rich.table import Table
 from catalogue.cli import HomeOption, app, err, fail, out, settings_for
 from catalogue.config import Settings
 from catalogue.errors import ConfigError, FedcatError
-from catalogue.records import nquads
 from catalogue.store import GraphStore, OxigraphStore
 
 if TYPE_CHECKING:
@@ -63,11 +62,7 @@ def graph_counts(store: GraphStore, prefix: str) -> dict[str, int]:
 
 def read_graphs(store: GraphStore, graphs: list[str]) -> bytes:
     """The quads of `graphs` as N-Quads."""
-    from catalogue.store_sparql import SparqlStore
-
-    if isinstance(store, SparqlStore):
-        return "".join(f"{q} .\n" for q in store.graph_quads(graphs)).encode()  # one query, not one per graph
-    return "".join(nquads(store.graph_triples(graph), graph) for graph in graphs).encode()
+    return "".join(f"{q} .\n" for q in store.graph_quads(graphs)).encode()  # one query on a remote store
 
 
 def copy_graphs(

@@ -210,6 +210,9 @@ class SnapshotStore:
     def graph_triples(self, graph: str) -> list[ox.Triple]:
         return self.current_store.graph_triples(graph)
 
+    def graph_quads(self, graphs: list[str]) -> list[ox.Quad]:
+        return self.current_store.graph_quads(graphs)
+
     def quad_count(self) -> int:
         return self.current_store.quad_count()
 

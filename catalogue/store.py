@@ -50,6 +50,9 @@ class GraphStore(Protocol):
     def graph_triples(self, graph: str) -> list[ox.Triple]:
         """All triples of one named graph."""
 
+    def graph_quads(self, graphs: list[str]) -> list[ox.Quad]:
+        """All quads of several named graphs (a remote store reads them in one query, not one per graph)."""
+
     def quad_count(self) -> int:
         """How many quads the store holds."""
 
@@ -133,6 +136,9 @@ class OxigraphStore:
     def graph_triples(self, graph: str) -> list[ox.Triple]:
         node = ox.NamedNode(graph)
         return [q.triple for q in self._store.quads_for_pattern(None, None, None, node)]
+
+    def graph_quads(self, graphs: list[str]) -> list[ox.Quad]:
+        return [q for g in graphs for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
 
     def quad_count(self) -> int:
         return len(self._store)

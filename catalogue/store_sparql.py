@@ -624,10 +624,10 @@ class SparqlStore:
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
     ) -> httpx.Response:
-        for pause in (*self.retry_pauses, None):
-            response = self._send_once(method, url, accept, params, data, content, headers, timeout)
-            if pause is None or not self._spurious_404(response, url):
-                return response
+        response = self._send_once(method, url, accept, params, data, content, headers, timeout)
+        for pause in self.retry_pauses:
+            if not self._spurious_404(response, url):
+                break
             log.warning(
                 "the graph store answered %s %s with Virtuoso's 404 page for its own endpoint; again in %g s",
                 method,
@@ -635,7 +635,8 @@ class SparqlStore:
                 pause,
             )
             self._sleep(pause)
-        raise AssertionError("unreachable: the last attempt returns")
+            response = self._send_once(method, url, accept, params, data, content, headers, timeout)
+        return response
 
     def _spurious_404(self, response: httpx.Response, url: str) -> bool:
         # Virtuoso's HTTP server now and then answers "404 File not found" for the SPARQL endpoints themselves in
