@@ -67,7 +67,7 @@ def test_a_remote_or_live_store_list_is_read_again_after_its_ttl(harvested, home
     settings = load_settings(home)
     store = open_store(settings)
     clock = Clock()
-    datasets = PublicDatasets(ttl=60, clock=clock)
+    datasets = PublicDatasets(ttl=60, clock=clock, patience=0)  # as when the list takes longer to read than that
     try:
         first = catalogue_page(settings, store, 1, 100, "http://x/catalog.ttl", datasets)
         gone = "https://data.example.lu/ds/003"
@@ -85,6 +85,10 @@ def test_a_remote_or_live_store_list_is_read_again_after_its_ttl(harvested, home
         assert gone in listed(first) and gone not in listed(stale) and len(listed(stale)) == 24
         assert not [t for t in stale if t.subject.value == gone]
         clock.now += 31
+        # Past the ttl the page still slices the list held, and the list is read again in the background.
+        expired = catalogue_page(settings, store, 1, 100, "http://x/catalog.ttl", datasets)
+        assert total(expired) == 25
+        datasets.wait()
         fresh = catalogue_page(settings, store, 1, 100, "http://x/catalog.ttl", datasets)
         assert datasets.reads == 2 and total(fresh) == 24 and listed(fresh) == listed(stale)
     finally:
@@ -94,12 +98,56 @@ def test_a_remote_or_live_store_list_is_read_again_after_its_ttl(harvested, home
 def test_pages_read_the_list_once_per_snapshot(harvested, home, cli):
     with TestClient(create_app(load_settings(home))) as client:
         client.app.state.store.check_every = 0
+        datasets = client.app.state.public_datasets
+        # The server reads the list as it starts; the first page takes that list instead of reading another.
         bodies = [client.get(f"/catalog.nt?page={p}&page_size=10").text for p in (1, 2, 3)]
-        assert client.app.state.public_datasets.reads == 1
+        assert datasets.reads == 1
         assert all('"25"^^<http://www.w3.org/2001/XMLSchema#integer>' in body for body in bodies)
         harvested.write_text(catalogue_ttl(30))
         assert cli("harvest").exit_code == 0
         time.sleep(0.01)
+        # A newer snapshot: its list is read on the background thread, which the page waits for (a small node).
         after = client.get("/catalog.nt?page=3&page_size=10").text
-        assert client.app.state.public_datasets.reads == 2
+        assert datasets.reads == 2
         assert '"30"^^<http://www.w3.org/2001/XMLSchema#integer>' in after and "ds/029" in after
+
+
+def test_the_server_reads_the_list_as_it_starts(harvested, home):
+    with TestClient(create_app(load_settings(home))) as client:
+        datasets = client.app.state.public_datasets
+        datasets.wait()
+        assert datasets.reads == 1  # no page asked for it
+
+
+class FailingStore:
+    """A real store whose dataset-list reads fail once `failing` is set (a remote store gone away)."""
+
+    def __init__(self, store):
+        self.store, self.failing = store, False
+
+    def select_text(self, query):
+        if self.failing:
+            raise ConnectionError("the store went away")
+        return self.store.select_text(query)
+
+
+def test_a_failed_background_read_keeps_the_list_held(harvested, home, caplog):
+    settings = load_settings(home)
+    store = open_store(settings)
+    clock = Clock()
+    datasets = PublicDatasets(ttl=60, clock=clock)
+    flaky = FailingStore(store)
+    try:
+        first = datasets.get(flaky)
+        flaky.failing = True
+        clock.now += 61
+        assert datasets.get(flaky) == first  # the held list, once the read failed in the background
+        assert "reading the public dataset list failed" in caplog.text
+        assert datasets.get(flaky) == first and datasets.reads == 1  # a new read started, the list kept
+        datasets.wait()
+        flaky.failing = False
+        datasets.get(flaky)
+        datasets.wait()
+        assert datasets.reads == 2
+    finally:
+        store.close()
