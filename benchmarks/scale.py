@@ -344,7 +344,7 @@ def report(size: str, n: int, pages_bytes: int, results: dict[str, Result]) -> T
     for name in rs[0].sparql:
         row(f"{name} p50 ms (fedcat /sparql)", [f"{r.sparql[name][0]:,.1f}" for r in rs])
     row(
-        "/catalog page of 100 ms: the first, as the server starts (waits for its list) / p50 of 8 more",
+        "/catalog page of 100 ms: the first, at server start / p50 of 8 more",
         [f"{r.catalog_first_ms:,.1f} / {r.catalog_page_ms:,.1f}" for r in rs],
     )
     if any(r.engine_sparql for r in rs):
