@@ -67,7 +67,7 @@ class OxigraphStore:
     """The embedded default: an Oxigraph (RocksDB) store in `<home>/store`."""
 
     def __init__(self, path: Path | None, read_only: bool = False) -> None:
-        self.path = path
+        self.path, self.read_only = path, read_only
         if path is None:
             self._store = ox.Store()
         else:
@@ -154,7 +154,7 @@ class OxigraphStore:
         wait_for_compaction(timeout, quiet)
 
     def flush(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.read_only:  # Oxigraph refuses to flush a read-only store
             self._store.flush()
 
     def close(self) -> None:

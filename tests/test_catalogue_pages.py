@@ -12,6 +12,7 @@ from catalogue.api import create_app
 from catalogue.config import load_settings
 from catalogue.export import catalogue_page
 from catalogue.public_datasets import PublicDatasets, public_dataset_iris
+from catalogue.snapshots import SnapshotStore
 from catalogue.store import open_store
 from tests.test_service import catalogue_ttl, harvest_catalogue
 
@@ -149,5 +150,27 @@ def test_a_failed_background_read_keeps_the_list_held(harvested, home, caplog):
         datasets.get(flaky)
         datasets.wait()
         assert datasets.reads == 2
+    finally:
+        store.close()
+
+
+@pytest.mark.oxigraph_only("snapshots are the embedded store's")
+def test_the_public_snapshot_lists_the_same_public_datasets(cli, home, tmp_path):
+    """On a public snapshot the list is read without the visibility marker: it must be the same list."""
+    secret = tmp_path / "secret.ttl"
+    secret.write_text(catalogue_ttl(3).replace("data.example.lu", "secret.example.lu"))
+    public = tmp_path / "public.ttl"
+    public.write_text(catalogue_ttl(4))
+    assert cli("sources", "add", "secret", "--kind", "dcat", "--url", secret.as_uri(), "--restricted").exit_code == 0
+    assert cli("sources", "add", "open", "--kind", "dcat", "--url", public.as_uri()).exit_code == 0
+    assert cli("harvest").exit_code == 0
+    settings = load_settings(home)
+    snapshot, full = SnapshotStore(settings, public=True), SnapshotStore(settings, public=False)
+    store = open_store(settings, read_only=True)
+    try:
+        expected = [f"https://data.example.lu/ds/{i:03d}" for i in range(4)]
+        assert public_dataset_iris(store) == expected  # the whole store, filtered by the marker
+        assert public_dataset_iris(full) == expected  # every record in it, filtered by the marker
+        assert public_dataset_iris(snapshot) == expected  # only public records in it: the marker is not read
     finally:
         store.close()

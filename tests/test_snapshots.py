@@ -29,3 +29,13 @@ def test_a_record_graph_a_harvest_has_not_marked_yet_is_never_published(tmp_path
     assert full is not None and public is not None
     assert unmarked in set(OxigraphStore(full, read_only=True).named_graphs())
     assert unmarked not in set(OxigraphStore(public, read_only=True).named_graphs())
+
+
+def test_a_read_only_store_closes_without_flushing(tmp_path: Path) -> None:
+    """Oxigraph refuses to flush a read-only store; closing one (a snapshot, `open_store(read_only=True)`) must not."""
+    writable = OxigraphStore(tmp_path / "store")
+    writable.bulk_load(b'<http://x/s> <http://x/p> "o" <http://x/g> .\n')
+    writable.close()
+    reader = OxigraphStore(tmp_path / "store", read_only=True)
+    assert reader.quad_count() == 1
+    reader.close()

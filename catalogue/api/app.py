@@ -31,7 +31,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         app.state.store = serving_store(settings) if store is None else store  # public records only
         app.state.full_store = serving_store(settings, public=False) if store is None else store
         app.state.public_datasets = PublicDatasets()  # the catalogue pages' dataset list, per store version
-        app.state.public_datasets.warm(app.state.store)  # read in the background: 20-30 s at 1M records
+        app.state.public_datasets.warm(app.state.store)  # read in the background: 8-10 s at 1M records
         app.state.sparql = SparqlEndpoint(settings, app.state.store, app.state.full_store)
         app.state.sparql.start()  # the query worker processes
         try:
