@@ -102,16 +102,19 @@ class PublicDatasets:
 
     def _refresh_from(self, store: GraphStore) -> None:
         try:
-            version, now = _version(store), self.clock()
-            iris = public_dataset_iris(store)
+            read = self._fetch(store)
             with self._lock:
-                self._keep(store, version, now, iris)
+                self._keep(store, *read)
         except Exception:  # the list held keeps serving; the next page asks again
             log.exception("reading the public dataset list failed")
 
     def _read(self, store: GraphStore) -> None:
+        self._keep(store, *self._fetch(store))
+
+    def _fetch(self, store: GraphStore) -> tuple[object, float, list[str]]:
+        # The version and time before the read: a snapshot published during it makes the list stale at once.
         version, now = _version(store), self.clock()
-        self._keep(store, version, now, public_dataset_iris(store))
+        return version, now, public_dataset_iris(store)
 
     def _keep(self, store: GraphStore, version: object, now: float, iris: list[str]) -> None:
         self.reads += 1
