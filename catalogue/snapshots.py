@@ -58,6 +58,10 @@ def publish(settings: Settings, store: GraphStore) -> Path | None:
             restricted = set(restricted_graphs(settings, store, graphs))
             read, dropped = sync_mirror(store, mirror, restricted, graphs)
             log.info("public mirror synced: %d graphs read from the remote store, %d dropped", read, dropped)
+            # The harvest's copies opened and closed the mirror batch by batch, and closing aborts RocksDB's merges:
+            # let them finish, or the snapshot would link an unmerged mirror (more files, slower lookups), and the
+            # merges the next writer resumes would leave the old files on disk for the snapshot alone.
+            mirror.settle()
             folder.mkdir(parents=True, exist_ok=True)
             name = f"{time.time_ns()}"  # after the wait: publications are named in the order they were made
             mirror.raw.backup(str(folder / f"{name}-public"))

@@ -107,13 +107,15 @@ def _harvest_all(
     finally:
         if feed is not None:
             feed.close()  # after a commit, nothing; after a crash, drops what was fed (the index stays pending)
+    if isinstance(store, OxigraphStore) and any(run.changed for run in report.runs):
+        # Let the merges of the last bulk loads finish rather than be aborted at close, and before the snapshot:
+        # a snapshot links the store's files, so files merged away after it stay on disk for the snapshot alone.
+        store.settle()
     publish(settings, store)
     settings.reports_path.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     report.path = settings.reports_path / f"harvest-{stamp}.json"
     report.path.write_text(json.dumps(report.to_dict(), indent=2))
-    if isinstance(store, OxigraphStore) and any(run.changed for run in report.runs):
-        store.settle()  # let the merges of the last bulk loads finish rather than be aborted at close
     return report
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, wait
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +60,17 @@ def test_helper_thread_answers_equal_serial_answers(node: Path, monkeypatch, sam
     started: list[bool] = []
     parallel = SearchIndex(settings, check_every=3600, cache_size=0)
     beside = parallel.beside
+    running: list[Future[Any]] = []
 
     def counted(work: Any) -> Any:
+        # A search takes the passes its helper has not started and returns, the helper finishing the one it is on;
+        # on a loaded machine the next search would find it still busy and do everything itself (by design), so
+        # each waits for the last helper here, for every search to go through it.
+        wait(running)
         future = beside(work)
         started.append(future is not None)
+        if future is not None:
+            running.append(future)
         return future
 
     monkeypatch.setattr(parallel, "beside", counted)

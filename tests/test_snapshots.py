@@ -9,6 +9,8 @@ from catalogue.nodehome import init_home
 from catalogue.records import record_graph
 from catalogue.snapshots import current, publish
 from catalogue.store import OxigraphStore
+from tests.scale_source import data_files, harvest_in_small_batches, serve_scale_pages
+from tests.servers import LoopbackServer
 
 TITLE = "<http://purl.org/dc/terms/title>"
 
@@ -39,3 +41,21 @@ def test_a_read_only_store_closes_without_flushing(tmp_path: Path) -> None:
     reader = OxigraphStore(tmp_path / "store", read_only=True)
     assert reader.quad_count() == 1
     reader.close()
+
+
+def test_a_harvest_snapshots_its_store_after_the_merges_so_the_snapshot_shares_its_files(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    """A snapshot links the store's files; files RocksDB merges away after it would stay on disk for the snapshot
+    alone (10 GB at 1M records). The harvest waits for the merges of its bulk loads before publishing, so every data
+    file of the full snapshot is the store's own file (the same inode)."""
+    url = serve_scale_pages(server, tmp_path / "pages", 2000)
+    init_home(tmp_path / "node")
+    # Loads of 50 records doubling to 400: 8 loads, files enough for RocksDB to merge after the last.
+    settings, report = harvest_in_small_batches(tmp_path / "node", url, 50)
+    assert report.succeeded and report.runs[0].counts["new"] == 2000
+    snapshot = current(settings, public=False)
+    assert snapshot is not None
+    in_snapshot, in_store = data_files(snapshot), data_files(settings.store_path)
+    assert in_snapshot
+    assert {ino: name for ino, name in in_snapshot.items() if ino not in in_store} == {}
