@@ -11,7 +11,8 @@
 # VIRTUOSO_QUERY_SECONDS (MaxQueryExecutionTime, default 30), VIRTUOSO_COST_SECONDS
 # (MaxQueryCostEstimationTime, default 60), VIRTUOSO_BUFFERS (NumberOfBuffers, default 170000 ~ 1.3 GB of pages),
 # VIRTUOSO_CHECKPOINT_MINUTES (CheckpointInterval, default 60 as shipped; shorter means smaller, shorter stalls
-# during a long bulk write, see docs/operations.md).
+# during a long bulk write, see docs/operations.md), VIRTUOSO_CHECKPOINT_REMAP (the database's MaxCheckpointRemap,
+# default 2000 pages as shipped; pages a checkpoint may set aside for uncommitted transactions).
 #
 # The system service never runs: the instance lives only in DIR, with its own ports, and a user `fedcat` who may
 # update through /sparql-auth (digest auth). The anonymous SPARQL user gets no update rights: in Virtuoso those
@@ -136,6 +137,7 @@ start() {
   set_ini Parameters NumberOfBuffers "${VIRTUOSO_BUFFERS:-170000}"
   set_ini Parameters MaxDirtyBuffers "$(((${VIRTUOSO_BUFFERS:-170000} * 3) / 4))"
   set_ini Parameters CheckpointInterval "${VIRTUOSO_CHECKPOINT_MINUTES:-60}"
+  set_ini Database MaxCheckpointRemap "${VIRTUOSO_CHECKPOINT_REMAP:-2000}"
   set_ini HTTPServer ServerPort "127.0.0.1:$http_port"
   set_ini SPARQL ResultSetMaxRows "${VIRTUOSO_MAX_ROWS:-10000000}"
   set_ini SPARQL MaxQueryExecutionTime "${VIRTUOSO_QUERY_SECONDS:-30}"

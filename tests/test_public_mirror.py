@@ -12,11 +12,7 @@ import pytest
 from catalogue.config import load_settings
 from catalogue.errors import StoreBusy
 from catalogue.nodehome import init_home
-from catalogue.public_mirror import MirrorCopy, mirror_path, open_mirror
-from catalogue.snapshots import current
-from catalogue.store import OxigraphStore
-from tests.scale_source import data_files, harvest_in_small_batches, serve_scale_pages
-from tests.servers import LoopbackServer
+from catalogue.public_mirror import MirrorCopy, open_mirror
 
 
 def test_a_second_publisher_waits_for_the_first_and_then_gets_the_mirror(tmp_path: Path) -> None:
@@ -78,25 +74,3 @@ def test_a_harvest_copy_stops_at_the_first_batch_it_could_not_copy(tmp_path: Pat
     assert not copy.active
     with open_mirror(settings) as mirror:
         assert set(mirror.named_graphs()) == {"http://x/g1"}
-
-
-@pytest.mark.parametrize("store_backend", ["virtuoso"], indirect=True)
-def test_a_harvest_on_a_remote_store_publishes_its_mirror_merged(home: Path, server: LoopbackServer) -> None:
-    """The harvest's copies open and close the mirror batch by batch, and closing aborts RocksDB's merges. Publishing
-    lets them finish before the snapshot: the served mirror is merged, and the next writer of the mirror (here, one
-    that waits for merges) finds none to resume, so the files the snapshot links stay the mirror's own."""
-    url = serve_scale_pages(server, home.parent / "pages", 2000)
-    settings, report = harvest_in_small_batches(home, url, 50)
-    assert settings.store.backend == "sparql"
-    assert report.succeeded and report.runs[0].counts["new"] == 2000
-    published = current(settings)
-    assert published is not None
-    linked = data_files(published)
-    mirror = OxigraphStore(mirror_path(settings))
-    try:
-        assert mirror.quad_count() > 2000 * 20  # every public record, as the harvest copied them
-        mirror.settle(timeout=30)
-    finally:
-        mirror.close()
-    assert linked
-    assert data_files(mirror_path(settings)) == linked
