@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from catalogue.config import load_settings
+from benchmarks.scale import write_pages
+from catalogue.config import Settings, load_settings
 from catalogue.nodehome import init_home
 from catalogue.records import record_graph
 from catalogue.snapshots import current, publish
-from catalogue.store import OxigraphStore
-from tests.scale_source import data_files, harvest_in_small_batches, serve_scale_pages
+from catalogue.store import OxigraphStore, open_store
+from harvesters.harvest import HarvestReport, harvest_all
 from tests.servers import LoopbackServer
 
 TITLE = "<http://purl.org/dc/terms/title>"
@@ -41,6 +42,35 @@ def test_a_read_only_store_closes_without_flushing(tmp_path: Path) -> None:
     reader = OxigraphStore(tmp_path / "store", read_only=True)
     assert reader.quad_count() == 1
     reader.close()
+
+
+def serve_scale_pages(server: LoopbackServer, folder: Path, records: int) -> str:
+    """Serve `records` of the scale benchmark's datasets as Hydra-paged Turtle from `server`; the first page's URL."""
+    folder.mkdir()
+    write_pages(folder, records, server.url)
+    for page in folder.iterdir():
+        server.route(f"/{page.name}", page.read_bytes())
+    return f"{server.url}/page-1.ttl"
+
+
+def harvest_in_small_batches(home: Path, url: str, batch_size: int) -> tuple[Settings, HarvestReport]:
+    """Harvest the source at `url` into the node at `home` in this process, with write batches doubling from
+    `batch_size` records (many bulk loads, as a big harvest makes)."""
+    toml = (home / "fedcat.toml").read_text().replace("batch_size = 2000", f"batch_size = {batch_size}")
+    toml += f'\n[[sources]]\nname = "s"\nkind = "dcat"\nurl = "{url}"\nallow_private_network = true\n'
+    (home / "fedcat.toml").write_text(toml)
+    settings = load_settings(home)
+    store = open_store(settings)
+    try:
+        report = harvest_all(settings, store, list(settings.sources))
+    finally:
+        store.close()
+    return settings, report
+
+
+def data_files(folder: Path) -> dict[int, str]:
+    """The RocksDB data files (SST) in `folder`, by inode: a checkpoint links the files it shares."""
+    return {p.stat().st_ino: p.name for p in folder.glob("*.sst")}
 
 
 def test_a_harvest_snapshots_its_store_after_the_merges_so_the_snapshot_shares_its_files(
