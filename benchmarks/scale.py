@@ -375,6 +375,13 @@ def main() -> None:
         default=VIRTUOSO_MAX_ROWS,
         help="Virtuoso's ResultSetMaxRows (shipped: 10,000; raised as docs/operations.md advises for a catalogue)",
     )
+    parser.add_argument(
+        "--virtuoso-checkpoint-minutes",
+        type=int,
+        default=0,
+        help="Virtuoso's CheckpointInterval during the harvest (default 0: none, one checkpoint after it, as "
+        "docs/operations.md advises for a big first load; shipped: 60)",
+    )
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = [b for b in backends if b not in BACKENDS]
@@ -398,7 +405,7 @@ def main() -> None:
             for backend in backends:
                 try:
                     if backend == "virtuoso":
-                        vt = start_virtuoso(vt_dir, args.virtuoso_max_rows)
+                        vt = start_virtuoso(vt_dir, args.virtuoso_max_rows, args.virtuoso_checkpoint_minutes)
                     results[backend] = run_backend(
                         backend, n, args.size, f"{base}/page-1.ttl", work, vt if backend == "virtuoso" else None
                     )

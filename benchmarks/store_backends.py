@@ -38,9 +38,12 @@ SIZES = {"smoke": 2_000, "10k": 10_000, "50k": 50_000}
 SCRIPT = ROOT / "scripts" / "virtuoso.sh"
 
 
-def start_virtuoso(folder: Path, max_rows: int) -> dict[str, str]:
-    """A private Virtuoso in `folder`; its `KEY=VALUE` endpoints."""
+def start_virtuoso(folder: Path, max_rows: int, checkpoint_minutes: int | None = None) -> dict[str, str]:
+    """A private Virtuoso in `folder`; its `KEY=VALUE` endpoints. `checkpoint_minutes` (0: none until asked)
+    overrides the script's `VIRTUOSO_CHECKPOINT_MINUTES`."""
     env = {**os.environ, "VIRTUOSO_MAX_ROWS": str(max_rows)}
+    if checkpoint_minutes is not None:
+        env["VIRTUOSO_CHECKPOINT_MINUTES"] = str(checkpoint_minutes)
     done = subprocess.run(["bash", str(SCRIPT), "start", str(folder)], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"could not start Virtuoso:\n{done.stderr}")
