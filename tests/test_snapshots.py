@@ -56,10 +56,12 @@ def serve_scale_pages(server: LoopbackServer, folder: Path, records: int) -> str
 def harvest_in_small_batches(home: Path, url: str, batch_size: int) -> tuple[Settings, HarvestReport]:
     """Harvest the source at `url` into the node at `home` in this process, with write batches doubling from
     `batch_size` records (many bulk loads, as a big harvest makes)."""
-    toml = (home / "fedcat.toml").read_text().replace("batch_size = 2000", f"batch_size = {batch_size}")
+    toml = (home / "fedcat.toml").read_text()
     toml += f'\n[[sources]]\nname = "s"\nkind = "dcat"\nurl = "{url}"\nallow_private_network = true\n'
     (home / "fedcat.toml").write_text(toml)
     settings = load_settings(home)
+    # Set on the settings, not by editing the file's default line, which would silently miss if that line changed.
+    settings = settings.model_copy(update={"harvest": settings.harvest.model_copy(update={"batch_size": batch_size})})
     store = open_store(settings)
     try:
         report = harvest_all(settings, store, list(settings.sources))
