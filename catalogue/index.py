@@ -32,6 +32,7 @@ from catalogue.index_docs import IndexRecord, add_quality, record_graphs, to_doc
 from catalogue.index_read import BATCH, iter_records
 from catalogue.index_schema import SCHEMA_VERSION, new_index, register_analyzers
 from catalogue.search_facets import count
+from catalogue.search_terms import TermNames
 from catalogue.store import GraphStore
 
 # Deleted documents linger until segments merge and still count in BM25 statistics, so scores drift from
@@ -276,6 +277,7 @@ class SearchIndex:
         self.version = 0  # bumped whenever a new commit or generation is loaded, which empties the caches:
         self.labels: dict[tuple[str, ...], str] = {}  # facet labels read from records
         self.browse: dict[tuple[Any, ...], Any] = {}  # facet counts of searches without words
+        self.term_names = TermNames()  # the names of the hashes facet counts return
         # Whole answers, least recently used first: popular searches (the landing page, the top queries)
         # repeat, and until the next commit their answer cannot change (as Solr's queryResultCache).
         self._results: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -308,6 +310,7 @@ class SearchIndex:
     def _changed(self) -> None:
         self.version += 1
         self.labels, self.browse, self._results = {}, {}, OrderedDict()
+        self.term_names = TermNames()
 
     def cached(self, key: tuple[Any, ...]) -> Any:
         """The remembered answer for `key` (which must include `version`), or None."""

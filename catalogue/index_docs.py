@@ -21,6 +21,7 @@ import tantivy
 
 from catalogue.index_schema import (
     ANALYZERS,
+    FACETS,
     GROUP_FIELD,
     GROUP_SEP,
     GROUPED,
@@ -31,6 +32,7 @@ from catalogue.index_schema import (
     sort_title_field,
     text_field,
 )
+from catalogue.search_terms import hashed_field, term_hash
 from catalogue.store import GraphStore, OxigraphStore
 from quality.terms import FQ
 from vocabularies.namespaces import DCAT, DCT, FEDCAT, FOAF, RDF, RDFS, SKOS, XSD, Namespace
@@ -39,6 +41,8 @@ DPV = Namespace("https://w3id.org/dpv#")
 UNTAGGED = ""  # the language key of literals without a language tag
 DISPLAY_ORDER = ("en", "fr", "de", "lb")  # fallback after the requested language, then untagged, then any
 SKOLEM = "/.well-known/genid/"
+GROUP_HASHED, PUBLISHER_HASHED = hashed_field(GROUP_FIELD), hashed_field(FACETS["publisher"])
+KEYWORD_HASHED = {lang: hashed_field(keyword_field(lang)) for lang in LANGS}
 
 # What the query reads, by subject: each predicate is bound to a short code, because projecting a short
 # literal is much cheaper for Oxigraph than decoding a long IRI on every row (as is `?n` instead of `?g`).
@@ -445,6 +449,9 @@ def to_document(record: IndexRecord) -> tantivy.Document:
             doc.add_text(name, value)
             if name in GROUPED:
                 doc.add_text(GROUP_FIELD, name + GROUP_SEP + value)
+                doc.add_unsigned(GROUP_HASHED, term_hash(name + GROUP_SEP + value))
+            elif name == "publisher":
+                doc.add_unsigned(PUBLISHER_HASHED, term_hash(value))
     titles = _first_per_lang(record.titles)
     keywords = {lang: sorted(set(words)) for lang, words in record.keywords.items()}
     folded: dict[str, str] = {}  # most records show one title in every language: fold it once
@@ -452,6 +459,7 @@ def to_document(record: IndexRecord) -> tantivy.Document:
         shown = pick(keywords, (lang,))
         for word in shown[1] if shown else ():
             doc.add_text(keyword_field(lang), word)
+            doc.add_unsigned(KEYWORD_HASHED[lang], term_hash(word))
         title = pick(titles, (lang,))
         if title and title[1] not in folded:
             folded[title[1]] = _fold(title[1])

@@ -12,9 +12,11 @@ from __future__ import annotations
 import tantivy
 from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
+from catalogue.search_terms import hashed_field
+
 # Bump whenever the schema, an analyzer, the document mapping or the document order changes: the harvest then
-# rebuilds. 2: the `sample` terms, documents stored in `bucket` order (SORT_FIELD).
-SCHEMA_VERSION = 2
+# rebuilds. 2: the `sample` terms, documents stored in `bucket` order (SORT_FIELD). 3: the hashed facet columns.
+SCHEMA_VERSION = 3
 
 LANGS = ("en", "fr", "de", "lb")  # languages with their own analysed fields; others go to "und"
 FIELD_LANGS = (*LANGS, "und")
@@ -52,6 +54,11 @@ GROUPED = frozenset(
     ("theme", "format", "licence", "access_rights", "language", "source", "protection_type", "hosted", "quality_band")
 )
 GROUP_FIELD, GROUP_SEP = "facet_values", "\x1f"
+
+
+def counted_fields() -> tuple[str, ...]:
+    """The text fields facet counts aggregate, each with a twin column of value hashes (`search_terms`)."""
+    return (FACETS["publisher"], *(keyword_field(lang) for lang in LANGS), GROUP_FIELD)
 
 
 def analyzer_name(lang: str) -> str:
@@ -153,6 +160,8 @@ def build_schema() -> tantivy.Schema:
     for lang in LANGS:
         raw(keyword_field(lang), fast=True)
     raw(GROUP_FIELD, fast=True)
+    for field in counted_fields():
+        sb.add_unsigned_field(hashed_field(field), fast=True)
     for lang in LANGS:
         raw(sort_title_field(lang), fast=True)
     return sb.build()

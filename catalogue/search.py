@@ -26,7 +26,7 @@ from catalogue.config import Settings
 from catalogue.errors import FedcatError
 from catalogue.index import SearchIndex, open_index
 from catalogue.index_docs import pick, read_payload
-from catalogue.index_schema import FACETS, keyword_field, sort_title_field
+from catalogue.index_schema import FACETS, GROUP_FIELD, counted_fields, keyword_field, sort_title_field
 from catalogue.search_facets import (
     Aggregation,
     Counts,
@@ -38,6 +38,7 @@ from catalogue.search_facets import (
 )
 from catalogue.search_passes import SharedPasses
 from catalogue.search_query import QueryBuilder, can_fuzz, combine, fuzzable, hidden_from, parse
+from catalogue.search_terms import Names
 from vocabularies import normalise
 
 SORTS = ("relevance", "modified", "title")
@@ -228,6 +229,8 @@ def read_labels_ahead(index: SearchIndex, visibility: Collection[str] = PUBLIC, 
     search = _Search(index)
     tindex = index.index
     searcher = tindex.searcher()
+    for column in counted_fields():  # every search counts through these: read them before the publishers
+        search.names.get(searcher, column)
     builder = QueryBuilder(tindex.schema, searcher)
     hidden = hidden_from(tindex.schema, visibility)
     search.visibility = ",".join(sorted(visibility))
@@ -249,6 +252,7 @@ class FacetScope(NamedTuple):
     filters: dict[str, list[str]]
     fields: dict[str, str]  # facet -> the index field counted (the keyword field is per language)
     by_facet: dict[str, Query]  # facet -> its filter as a query (`QueryBuilder.any_of`), built once per search
+    names: dict[str, Names]  # field -> the dictionary of its hash column (`search_terms`)
 
 
 @dataclass(frozen=True)
@@ -267,7 +271,7 @@ class _Search:
         self.index = index
         self.visibility = ""
         # This version's cache: a commit loaded meanwhile replaces the index's, and must not get this one's labels.
-        self.labels = index.labels
+        self.labels, self.names = index.labels, index.term_names
 
     def search(self, query: SearchQuery, *, visibility: Collection[str] = PUBLIC) -> SearchResult:
         """Run `query` for a caller allowed to see records of `visibility`."""
@@ -289,7 +293,9 @@ class _Search:
         # One pass ranks the first page and counts every match; the facets take others, started on the helper
         # thread when it is free (this thread takes the ones left once its hits are read), planned for a probed
         # total and redone here if the exact total plans otherwise.
-        scope = FacetScope(builder, text, hidden, filters, fields, by_facet)
+        counted = {*fields.values(), GROUP_FIELD}.intersection(counted_fields())
+        names = self.names.for_fields(searcher, counted) if query.facets else {}
+        scope = FacetScope(builder, text, hidden, filters, fields, by_facet, names)
         planned = self._plan_beside(scope, full) if query.facets else None
         hits, total = self._top(searcher, full, query, text is not None, want)
         # Typo tolerance only when the words themselves found nothing (not when the filters excluded it all).
@@ -393,10 +399,10 @@ class _Search:
         if name is None:
             unfiltered = {facet: fields[facet] for facet in FACETS if facet not in scope.filters}
             matches = Matches(scope.text, list(by_facet.values()), scope.hidden)
-            return aggregate_facets(searcher, schema, matches, unfiltered, total=total)
+            return aggregate_facets(searcher, schema, matches, unfiltered, total=total, names=scope.names)
         # A facet's own counts drop its filter: they count a superset of the `total` results.
         others = Matches(scope.text, [q for facet, q in by_facet.items() if facet != name], scope.hidden)
-        return aggregate_facets(searcher, schema, others, {name: fields[name]}, at_least=total)
+        return aggregate_facets(searcher, schema, others, {name: fields[name]}, at_least=total, names=scope.names)
 
     def _top(
         self, searcher: tantivy.Searcher, full: Query, query: SearchQuery, scored: bool, want: int

@@ -10,7 +10,8 @@ search engines do for broad queries. The sample is the same for every query, so 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -19,6 +20,7 @@ from tantivy import Occur, Query
 
 from catalogue.index_schema import GROUP_FIELD, GROUP_SEP, GROUPED, SAMPLE_BUCKETS, SAMPLE_LEVELS
 from catalogue.search_query import combine
+from catalogue.search_terms import Names, hashed_field
 
 EXACT_FACETS = 3_000
 SAMPLE_TARGET = 2_000
@@ -55,34 +57,41 @@ def count(searcher: tantivy.Searcher, query: Query) -> int:
     return int(searcher.aggregate(query, {"n": {"value_count": {"field": "tiekey"}}})["n"]["value"])
 
 
-def _terms(name: str, field_name: str) -> dict[str, Any]:
+def _terms(name: str, field_name: str, names: Mapping[str, Names]) -> dict[str, Any]:
     size = LONG_TAIL.get(name, FACET_LIMIT)
-    return {"terms": {"field": field_name, "size": size, "segment_size": 2 * size}}
+    counted = hashed_field(field_name) if field_name in names else field_name
+    return {"terms": {"field": counted, "size": size, "segment_size": 2 * size}}
 
 
-def _aggregations(fields: dict[str, str]) -> dict[str, Any]:
-    aggs = {name: _terms(name, field) for name, field in fields.items() if name not in GROUPED}
+def _aggregations(fields: dict[str, str], names: Mapping[str, Names]) -> dict[str, Any]:
+    """The terms aggregations of `fields`, on the hash column of each field `names` has a dictionary for."""
+    aggs = {name: _terms(name, field, names) for name, field in fields.items() if name not in GROUPED}
     if any(name in GROUPED for name in fields):
         # Every grouped value together is a few hundred at most: ask for all of them.
-        aggs[GROUP_FIELD] = {"terms": {"field": GROUP_FIELD, "size": 10_000, "segment_size": 10_000}}
+        counted = hashed_field(GROUP_FIELD) if GROUP_FIELD in names else GROUP_FIELD
+        aggs[GROUP_FIELD] = {"terms": {"field": counted, "size": 10_000, "segment_size": 10_000}}
     return aggs
 
 
-def _split(result: dict[str, Any], fields: dict[str, str], scale: float) -> Counts:
+def _split(result: dict[str, Any], fields: dict[str, str], scale: float, names: Mapping[str, Names]) -> Counts:
     """Per-facet counts from an aggregation result (grouped facets come out of one "name<SEP>value" list)."""
     counts: Counts = {name: [] for name in fields}
-    for key, n in _buckets(result.get(GROUP_FIELD, {}), scale):
+    for key, n in _buckets(result.get(GROUP_FIELD, {}), scale, names.get(GROUP_FIELD)):
         name, _, value = key.partition(GROUP_SEP)
         if name in counts and len(counts[name]) < FACET_LIMIT:
             counts[name].append((value, n))
-    for name in fields:
+    for name, field_name in fields.items():
         if name not in GROUPED:
-            counts[name] = _buckets(result[name], scale)
+            counts[name] = _buckets(result[name], scale, names.get(field_name))
     return counts
 
 
-def _buckets(result: dict[str, Any], scale: float = 1.0) -> list[tuple[str, int]]:
+def _buckets(result: dict[str, Any], scale: float = 1.0, names: Names | None = None) -> list[tuple[str, int]]:
     raw = result.get("buckets", [])
+    if names is not None:
+        # A hash the dictionary lacks (a term the inverted index dropped: over 65,530 bytes) cannot be shown.
+        keys = [names.get(int(b["key"])) for b in raw]
+        raw = [{"key": key, "doc_count": b["doc_count"]} for key, b in zip(keys, raw, strict=True) if key is not None]
     if scale == 1.0:
         buckets = [(str(b["key"]), int(b["doc_count"])) for b in raw]
     else:
@@ -104,6 +113,7 @@ class Aggregation:
     seen: int = 0  # sampled matches, scaled to the total of the matches
     rate: float = 0.0  # a fixed sampling rate instead (`_estimate`: the total was not known)
     total: int | None = None  # the total it counted itself (browsing everything)
+    names: Mapping[str, Names] = field(default_factory=dict)  # the dictionaries of the fields counted as hashes
 
     def counts(self, total: int) -> Counts:
         """Each facet's counts, for `total` matches (the number given as `total` to `aggregate_facets`)."""
@@ -114,7 +124,7 @@ class Aggregation:
         else:
             own = self.total if self.total is not None else total
             scale = own / self.seen if self.seen else 0.0
-        return _split(self.result, self.fields, scale)
+        return _split(self.result, self.fields, scale, self.names)
 
 
 def facet_counts(
@@ -126,14 +136,17 @@ def facet_counts(
     fields: dict[str, str],
     total: int | None = None,
     at_least: int = 0,
+    names: Mapping[str, Names] | None = None,
 ) -> tuple[Counts, bool]:
     """The counts of each facet's values (facet name -> field) among the matches, and if they are exact.
 
     The matches are those of `combine(base, filters, hidden)`; `total` is their number when the caller knows
     it already. `at_least` is a number they are known to reach (they hold every match of a narrower query):
-    above `EXACT_FACETS` it spares counting them, see `_estimate`.
+    above `EXACT_FACETS` it spares counting them, see `_estimate`. The fields `names` has dictionaries for
+    (`search_terms.TermNames`) are counted on their hash columns, the others on their text columns.
     """
-    found = aggregate_facets(searcher, schema, Matches(base, filters, hidden), fields, total=total, at_least=at_least)
+    matches = Matches(base, filters, hidden)
+    found = aggregate_facets(searcher, schema, matches, fields, total=total, at_least=at_least, names=names)
     return found.counts(total or 0), found.exact
 
 
@@ -163,30 +176,32 @@ def aggregate_facets(
     *,
     total: int | None = None,
     at_least: int = 0,
+    names: Mapping[str, Names] | None = None,
 ) -> Aggregation:
     """`facet_counts`' aggregation, unscaled. Which aggregation runs depends on `total` and `at_least` only
     through `facet_plan` of each: an answer aggregated for another number with the same plan scales to the
     same counts (`Aggregation.counts`)."""
     base, filters, hidden = matches
     query = combine(base, filters, hidden)
-    aggs = _aggregations(fields)
+    named = {f: names[f] for f in (*fields.values(), GROUP_FIELD) if names and f in names}
+    aggs = _aggregations(fields, named)
     own_total = None
     if total is None and base is None and not filters:
         # Every record the caller may see (a filtered facet while browsing): the few hidden ones are far
         # cheaper to count than the whole catalogue.
         total = own_total = searcher.num_docs - (count(searcher, hidden) if hidden is not None else 0)
     elif total is None and at_least > EXACT_FACETS:
-        result, rate = _estimate(searcher, schema, base, filters, hidden, fields, at_least)
-        return Aggregation(result, fields, False, rate=rate)
+        result, rate = _estimate(searcher, schema, matches, aggs, at_least)
+        return Aggregation(result, fields, False, rate=rate, names=named)
     elif total is None:
         total = own_total = count(searcher, query)
     if total <= EXACT_FACETS:
-        return Aggregation(searcher.aggregate(query, aggs), fields, True, total=own_total)
+        return Aggregation(searcher.aggregate(query, aggs), fields, True, total=own_total, names=named)
     # It joins the other required clauses in one boolean query: nesting the query in another measured 15% slower.
     sample = sample_query(schema, _cut(total))
     aggs["__n"] = {"value_count": {"field": "tiekey"}}
     result = searcher.aggregate(combine(base, [*filters, sample], hidden), aggs)
-    return Aggregation(result, fields, False, seen=int(result["__n"]["value"]), total=own_total)
+    return Aggregation(result, fields, False, seen=int(result["__n"]["value"]), total=own_total, names=named)
 
 
 def _cut(total: int) -> int:
@@ -200,13 +215,7 @@ def _cut(total: int) -> int:
 
 
 def _estimate(
-    searcher: tantivy.Searcher,
-    schema: tantivy.Schema,
-    base: Query | None,
-    filters: list[Query],
-    hidden: Query | None,
-    fields: dict[str, str],
-    at_least: int,
+    searcher: tantivy.Searcher, schema: tantivy.Schema, matches: Matches, aggs: dict[str, Any], at_least: int
 ) -> tuple[dict[str, Any], float]:
     """Counts estimated from a sample without counting every match first (there are more than EXACT_FACETS).
 
@@ -214,8 +223,9 @@ def _estimate(
     `at_least` matches tells about how many there are, which sets the cut of the sample counted; the counts
     are scaled by the sampling rate (SAMPLE_BUCKETS / cut, returned with the answer), as the total is not known.
     """
+    base, filters, hidden = matches
     first = _cut(at_least)
     seen = count(searcher, combine(base, [*filters, sample_query(schema, first)], hidden))
     cut = min(first, _cut(max(at_least, seen * SAMPLE_BUCKETS // first)))
-    result = searcher.aggregate(combine(base, [*filters, sample_query(schema, cut)], hidden), _aggregations(fields))
+    result = searcher.aggregate(combine(base, [*filters, sample_query(schema, cut)], hidden), aggs)
     return result, SAMPLE_BUCKETS / cut
