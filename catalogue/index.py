@@ -286,6 +286,11 @@ class SearchIndex:
     def _open_current(self) -> None:
         generation = current_generation(self.settings)
         if generation is None:
+            if index_status(self.settings) == "outdated":
+                raise IndexUnavailable(
+                    f"the search index at {self.settings.index_path} was built by another fedcat version (index "
+                    f"schema {SCHEMA_VERSION} expected): run `fedcat index rebuild`, or a harvest"
+                )
             raise IndexUnavailable(
                 f"no search index at {self.settings.index_path}: run a harvest or `fedcat index rebuild`"
             )

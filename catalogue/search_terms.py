@@ -19,7 +19,7 @@ from hashlib import blake2b
 import tantivy
 
 HASH_BITS = 53  # aggregation keys come back through a float (tantivy's JSON): exact up to 2^53
-MAX_NAMED = 1_000_000  # distinct values of a field beyond which its dictionary costs more than it saves
+MAX_NAMED = 200_000  # distinct values of a field beyond which its dictionary takes too much memory (~30 MB)
 Names = Mapping[int, str]
 
 
@@ -56,8 +56,8 @@ class TermNames:
         """Hash -> value for the text field `field` (a commit's searcher), or None: count its text column."""
         with self._lock:
             if field not in self._names:
-                terms = searcher.terms_with_prefix(field, "")
-                self._names[field] = name_terms(term for term, _ in terms)
+                terms = searcher.terms_with_prefix(field, "", limit=MAX_NAMED + 1)  # one more: too many
+                self._names[field] = name_terms((term for term, _ in terms), most=MAX_NAMED)
             return self._names[field]
 
     def for_fields(self, searcher: tantivy.Searcher, fields: Iterable[str]) -> dict[str, Names]:

@@ -12,7 +12,7 @@ from tantivy import FieldType, Query
 from benchmarks.discovery_data import Generator, index_record
 from catalogue import search_facets
 from catalogue.config import load_settings
-from catalogue.index import current_generation, index_status
+from catalogue.index import IndexUnavailable, SearchIndex, current_generation, index_status
 from catalogue.index_docs import to_document
 from catalogue.index_schema import FACETS, SAMPLE_BUCKETS, SCHEMA_VERSION, new_index
 from catalogue.search_facets import facet_counts, sample_query
@@ -103,6 +103,8 @@ def test_an_index_of_the_previous_schema_version_is_outdated(tmp_path: Path):
     (settings.index_path / "CURRENT").write_text("g1")
     (generation / "fedcat.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION - 1}))
     assert current_generation(settings) is None and index_status(settings) == "outdated"
+    with pytest.raises(IndexUnavailable, match=f"another fedcat version .index schema {SCHEMA_VERSION} expected"):
+        SearchIndex(settings)  # searches answer 503 and say what to do, until a rebuild
     (generation / "fedcat.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
     assert current_generation(settings) == generation and index_status(settings) == "ok"
 

@@ -8,7 +8,7 @@ import pytest
 import tantivy
 
 from benchmarks.discovery_data import Generator, index_record
-from catalogue import search_facets
+from catalogue import search_facets, search_terms
 from catalogue.index_docs import to_document
 from catalogue.index_schema import FACETS, GROUP_FIELD, LANGS, counted_fields, keyword_field, new_index
 from catalogue.search_facets import facet_counts
@@ -62,6 +62,17 @@ def test_a_dictionary_names_every_indexed_term_of_its_field(indexed):
     kept = names.get(searcher, FACETS["publisher"])
     assert kept is not None and names.get(searcher, FACETS["publisher"]) is kept  # built once per commit
     assert set(names.for_fields(searcher, [GROUP_FIELD, keyword_field("fr")])) == {GROUP_FIELD, "keyword_fr_raw"}
+
+
+def test_a_field_with_too_many_values_is_counted_on_its_text_column(indexed, monkeypatch):
+    searcher = indexed.searcher()
+    keywords = len(searcher.terms_with_prefix(keyword_field("en"), ""))
+    monkeypatch.setattr(search_terms, "MAX_NAMED", keywords - 1)
+    names = TermNames()
+    assert names.get(searcher, keyword_field("en")) is None
+    assert set(names.for_fields(searcher, [keyword_field("en"), GROUP_FIELD])) == {GROUP_FIELD}
+    monkeypatch.setattr(search_terms, "MAX_NAMED", keywords)
+    assert len(TermNames().get(searcher, keyword_field("en")) or {}) == keywords
 
 
 def test_only_fields_with_a_dictionary_are_counted_on_their_hash_column():
