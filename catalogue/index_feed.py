@@ -26,10 +26,12 @@ from catalogue.index import (
 from catalogue.index_docs import IndexRecord, add_quality, to_document
 from catalogue.store import GraphStore
 
-# A first harvest may feed a million records. tantivy flushes a segment whenever the writer's memory is full and
-# merges eight of like size into one: with 64 MB a 1M harvest left 7-12 segments of at most 193,000 documents,
-# with 256 MB 3 (850,000, 106,000, 44,000), and every search pays per segment (facets and hits: 1M search p50
-# 4.8 ms against 3.9). The memory is taken as documents arrive: a small harvest uses little of it.
+# A first harvest may feed a million records. tantivy writes a segment whenever the writer's memory is full and
+# merges eight of like size into one: with 64 MB a 1M harvest left 7 segments (193,000 documents at most), with
+# 256 MB a 1M build leaves 3 (850,000, 106,000, 44,000), and every search pays per segment (1M search + facets p50
+# 4.8 ms against 3.9). The memory is taken as documents arrive, so a small harvest uses little of it; the large
+# merge maps its input files, which shows in the RSS (a 1M harvest peaked at 3.4 GB instead of 2.4, mostly mapped
+# files: anonymous memory peaked at 0.5 GB in a 1M build).
 FEED_HEAP = 256_000_000
 
 
