@@ -88,14 +88,13 @@ def _split(result: dict[str, Any], fields: dict[str, str], scale: float, names: 
 
 def _buckets(result: dict[str, Any], scale: float = 1.0, names: Names | None = None) -> list[tuple[str, int]]:
     raw = result.get("buckets", [])
-    if names is not None:
-        # A hash the dictionary lacks (a term the inverted index dropped: over 65,530 bytes) cannot be shown.
-        keys = [names.get(int(b["key"])) for b in raw]
-        raw = [{"key": key, "doc_count": b["doc_count"]} for key, b in zip(keys, raw, strict=True) if key is not None]
-    if scale == 1.0:
+    if names is None:
         buckets = [(str(b["key"]), int(b["doc_count"])) for b in raw]
     else:
-        buckets = [(str(b["key"]), max(1, round(int(b["doc_count"]) * scale))) for b in raw]
+        # A hash the dictionary lacks (a term the inverted index dropped: over 65,530 bytes) cannot be shown.
+        buckets = [(key, int(b["doc_count"])) for b in raw if (key := names.get(int(b["key"]))) is not None]
+    if scale != 1.0:
+        buckets = [(key, max(1, round(n * scale))) for key, n in buckets]
     # Most frequent first, ties by value: two stable sorts on plain keys (a lambda key cost a fifth of a
     # millisecond per search at 1M records, over a few hundred buckets).
     buckets.sort(key=itemgetter(0))

@@ -9,14 +9,13 @@ import pytest
 import tantivy
 from tantivy import FieldType, Query
 
-from benchmarks.discovery_data import Generator, index_record
 from catalogue import search_facets
 from catalogue.config import load_settings
 from catalogue.index import IndexUnavailable, SearchIndex, current_generation, index_status
-from catalogue.index_docs import to_document
-from catalogue.index_schema import FACETS, SAMPLE_BUCKETS, SCHEMA_VERSION, new_index
+from catalogue.index_schema import FACETS, SAMPLE_BUCKETS, SCHEMA_VERSION
 from catalogue.search_facets import facet_counts, sample_query
 from catalogue.search_query import QueryBuilder, combine, hidden_from, parse
+from tests.synthetic_index import synthetic_index
 
 RECORDS = 600
 
@@ -24,19 +23,7 @@ RECORDS = 600
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tantivy.Index:
     """600 synthetic records in three commits (three segments), some deleted after indexing."""
-    index = new_index(str(tmp_path_factory.mktemp("index")))
-    writer = index.writer(50_000_000, 1)
-    records = [index_record(rec) for rec in Generator().records(0, RECORDS)]
-    for start in range(0, RECORDS, 200):
-        for record in records[start : start + 200]:
-            writer.add_document(to_document(record))
-        writer.commit()
-    for record in records[::11]:
-        writer.delete_documents_by_term("graph", record.graph)
-    writer.commit()
-    writer.wait_merging_threads()
-    index.reload()
-    return index
+    return synthetic_index(tmp_path_factory.mktemp("index"), RECORDS, 200, 11)
 
 
 def _addresses(searcher: tantivy.Searcher, query: Query) -> set[tuple[int, int]]:

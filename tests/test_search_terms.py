@@ -7,13 +7,12 @@ from hashlib import blake2b
 import pytest
 import tantivy
 
-from benchmarks.discovery_data import Generator, index_record
 from catalogue import search_facets, search_terms
-from catalogue.index_docs import to_document
-from catalogue.index_schema import FACETS, GROUP_FIELD, LANGS, counted_fields, keyword_field, new_index
+from catalogue.index_schema import FACETS, GROUP_FIELD, LANGS, counted_fields, keyword_field
 from catalogue.search_facets import facet_counts
 from catalogue.search_query import QueryBuilder, hidden_from, parse
 from catalogue.search_terms import HASH_BITS, TermNames, hashed_field, name_terms, term_hash
+from tests.synthetic_index import synthetic_index
 
 RECORDS = 900
 
@@ -21,19 +20,7 @@ RECORDS = 900
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> tantivy.Index:
     """900 synthetic records in three commits (three segments), some deleted after indexing."""
-    index = new_index(str(tmp_path_factory.mktemp("index")))
-    writer = index.writer(50_000_000, 1)
-    records = [index_record(rec) for rec in Generator().records(0, RECORDS)]
-    for start in range(0, RECORDS, 300):
-        for record in records[start : start + 300]:
-            writer.add_document(to_document(record))
-        writer.commit()
-    for record in records[::7]:
-        writer.delete_documents_by_term("graph", record.graph)
-    writer.commit()
-    writer.wait_merging_threads()
-    index.reload()
-    return index
+    return synthetic_index(tmp_path_factory.mktemp("index"), RECORDS, 300, 7)
 
 
 def test_the_hash_is_the_documented_53_bit_prefix_of_blake2b():
