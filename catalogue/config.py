@@ -64,6 +64,9 @@ class StoreConfig(BaseModel):
     # A remote server's own stalls (Virtuoso's hourly checkpoint of a big write load) count against these.
     query_timeout_seconds: float = Field(default=120.0, gt=0)
     update_timeout_seconds: float = Field(default=300.0, gt=0)
+    # Oxigraph only: the CPU niceness of RocksDB's background merges while this process writes (0: as the
+    # process). The merges yield to harvesting and serving (catalogue/store.py, `yield_compaction`).
+    compaction_niceness: int = Field(default=19, ge=0, le=19)
 
 
 class HarvestLimits(BaseModel):

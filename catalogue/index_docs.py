@@ -109,9 +109,18 @@ SELECT ?n ?k ?v ?x WHERE {{
 RECORD_GRAPHS_QUERY = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g {FEDCAT.datasetId} ?id }} }}"
 
 
+_PRIMARY: dict[str | None, str] = {}
+
+
 def lang_of(literal: ox.Literal) -> str:
     """The primary language subtag of a literal ("fr-LU" -> "fr"), or "" when untagged."""
-    return (literal.language or "").split("-")[0].lower()
+    tag = literal.language
+    primary = _PRIMARY.get(tag)
+    if primary is None:
+        if len(_PRIMARY) >= 4096:  # tags come from sources: keep the cache bounded
+            _PRIMARY.clear()
+        primary = _PRIMARY[tag] = (tag or "").split("-")[0].lower()
+    return primary
 
 
 V = TypeVar("V")
@@ -220,15 +229,15 @@ def fetch_records(store: GraphStore, graphs: list[str]) -> list[IndexRecord]:
     records = [IndexRecord(g) for g in graphs]
     pairs = " ".join(f"(<{g}> {n})" for n, g in enumerate(graphs))
     rows = list(store.select(BATCH_QUERY.replace("$GRAPHS$", pairs, 1)))
-    canonical: dict[ox.Literal, ox.Literal] = {}
+    canonical: dict[int, ox.Literal] = {}
     if not isinstance(store, OxigraphStore):
         # A remote server renders typed literals its own way (Virtuoso pads fractional seconds: "...54.4839"
         # comes back as "...54.483900"): read them in the form Oxigraph stores them in, as a harvest's records
-        # built from the triples in hand have them, so both give the same documents.
+        # built from the triples in hand have them, so both give the same documents. The rows hold the values.
         canonical = _canonical(row["v"] for row in rows)
     for row in rows:
         about, value = row.get("x"), row["v"]
-        value = canonical.get(value, value) if isinstance(value, ox.Literal) else value
+        value = canonical.get(id(value), value)
         records[int(row["n"].value)].take(row["k"].value, value, about.value if about is not None else None)
     return [r for r in records if r.id and r.iri]
 
@@ -261,7 +270,7 @@ def records_from_triples(graphs: Iterable[tuple[str, list[ox.Triple]]]) -> list[
     canonical = _canonical(value for found in rows for _, value, _ in found)
     for record, found in zip(records, rows, strict=True):
         for code, value, about in found:
-            record.take(code, canonical.get(value, value) if isinstance(value, ox.Literal) else value, about)
+            record.take(code, canonical.get(id(value), value), about)
     return records
 
 
@@ -300,21 +309,53 @@ def _rows(graph: str, triples: list[ox.Triple]) -> list[Row]:
     return found
 
 
-def _canonical(values: Iterable[object]) -> dict[ox.Literal, ox.Literal]:
-    """Each typed literal among `values` as Oxigraph stores it (a round trip through an in-memory store, so it
-    is exact); plain strings and language-tagged text are stored as they are, and left out."""
-    literals = list({v for v in values if isinstance(v, ox.Literal) and v.datatype.value not in _PLAIN})
-    if not literals:
+def _canonical(values: Iterable[object]) -> dict[int, ox.Literal]:
+    """Each typed literal among `values` as Oxigraph stores it, by the `id()` of the value (held by the caller).
+
+    Typed literals whose lexical form is one Oxigraph keeps as it is (`_KEPT`: the dates, times and integers
+    sources mostly send) are left out, as are plain strings and language-tagged text; the rest go through a round
+    trip through an in-memory store, so their form is exact ("1.50"^^xsd:decimal reads back as "1.5").
+    """
+    pending: dict[ox.Literal, list[int]] = {}
+    literal, plain, kept = ox.Literal, _PLAIN, _KEPT
+    for v in values:
+        if type(v) is not literal:
+            continue
+        datatype = v.datatype.value
+        if datatype in plain:
+            continue
+        form = kept.get(datatype)
+        if form is not None and form.fullmatch(v.value):
+            continue
+        pending.setdefault(v, []).append(id(v))
+    if not pending:
         return {}
+    literals = list(pending)
     store = ox.Store()
     p = ox.NamedNode("urn:fedcat:value")
     store.extend(ox.Quad(ox.NamedNode(f"urn:fedcat:{i}"), p, v) for i, v in enumerate(literals))
-    out: dict[ox.Literal, ox.Literal] = {}
+    out: dict[int, ox.Literal] = {}
     for q in store.quads_for_pattern(None, p, None, None):
         subject, value = q.subject, q.object
         if isinstance(subject, ox.NamedNode) and isinstance(value, ox.Literal):
-            out[literals[int(subject.value[11:])]] = value
+            for key in pending[literals[int(subject.value[11:])]]:
+                out[key] = value
     return out
+
+
+# Lexical forms Oxigraph stores unchanged for their datatype (checked against the round trip in the tests): a
+# four-digit year without leading zero, months 01-12, days 01-28 (every month has them), hours 00-23, seconds
+# without trailing zeros in the fraction, "Z" or no time zone; integers that fit 64 bits without a sign or zeros
+# in front. Anything else takes the round trip.
+_DATE = r"[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]*[1-9])?"
+_KEPT = {
+    XSD.dateTime.value: re.compile(f"{_DATE}T{_TIME}Z?"),
+    XSD.date.value: re.compile(f"{_DATE}Z?"),
+    XSD.gYear.value: re.compile(r"[1-9][0-9]{3}"),
+    XSD.integer.value: re.compile(r"0|-?[1-9][0-9]{0,17}"),
+    XSD.boolean.value: re.compile(r"true|false"),
+}
 
 
 QUALITY_ANY_QUERY = f"SELECT ?q WHERE {{ GRAPH ?q {{ ?q {FQ.ofRecord} ?r }} }} LIMIT 1"
@@ -403,34 +444,46 @@ def payload(record: IndexRecord) -> dict[str, object]:
 
 
 _HEX = re.compile(r"[0-9a-f]{1,16}")
+# Field names and sample terms worked out once: a document takes some eighty values, and naming their fields
+# per value was a third of the time `to_document` took.
+_SAMPLES = [tuple(sample_terms(bucket)) for bucket in range(SAMPLE_BUCKETS)]
+_TEXT_FIELDS = {kind: {lang: text_field(kind, lang) for lang in LANGS} for kind in ("title", "description", "keyword")}
+_KEYWORD_FIELDS = [(lang, keyword_field(lang), KEYWORD_HASHED[lang], sort_title_field(lang)) for lang in LANGS]
 
 
 def to_document(record: IndexRecord) -> tantivy.Document:
     """The tantivy document of one record."""
     doc = tantivy.Document()
-    doc.add_text("graph", record.graph)
-    doc.add_text("id", record.id)
-    doc.add_text("visibility", record.visibility)
+    add, add_unsigned = doc.add_text, doc.add_unsigned
+    add("graph", record.graph)
+    add("id", record.id)
+    add("visibility", record.visibility)
     tiekey = int(record.id[:16], 16) if _HEX.fullmatch(record.id[:16]) else 0
-    doc.add_unsigned("tiekey", tiekey)
-    doc.add_unsigned("bucket", tiekey % SAMPLE_BUCKETS)
-    for term in sample_terms(tiekey % SAMPLE_BUCKETS):
-        doc.add_text("sample", term)
+    add_unsigned("tiekey", tiekey)
+    add_unsigned("bucket", tiekey % SAMPLE_BUCKETS)
+    for term in _SAMPLES[tiekey % SAMPLE_BUCKETS]:
+        add("sample", term)
     modified = record.modified or record.issued or record.last_changed
     seconds = (epoch_seconds(modified) or 0) if modified else 0
     doc.add_integer("modified", seconds)
     # Sort keys carry part of the id so that equal dates or titles still sort the same in any index build.
     doc.add_integer("modified_key", seconds * 65536 + (tiekey & 0xFFFF))
     doc.add_bytes("payload", orjson.dumps(payload(record)))
-    for kind, by_lang in (("title", record.titles), ("description", record.descriptions), ("keyword", record.keywords)):
+    for kind, by_lang, words in (
+        ("title", record.titles, "title_words"),
+        ("description", record.descriptions, None),
+        ("keyword", record.keywords, "keyword_words"),
+    ):
+        fields = _TEXT_FIELDS[kind]
         for lang, texts in by_lang.items():
+            name = fields.get(lang) or text_field(kind, lang)
             for text in texts:
-                doc.add_text(text_field(kind, lang), text)
-                if kind != "description":
-                    doc.add_text(f"{kind}_words", text)
+                add(name, text)
+                if words:
+                    add(words, text)
     for names in record.publisher_names.values():
         for name in set(names.values()):
-            doc.add_text("publisher_text", name)
+            add("publisher_text", name)
     publisher = record.publisher_key()
     facet_values: dict[str, Iterable[str]] = {
         "theme": record.themes,
@@ -446,22 +499,23 @@ def to_document(record: IndexRecord) -> tantivy.Document:
     }
     for name, values in facet_values.items():
         for value in sorted(set(values)):
-            doc.add_text(name, value)
+            add(name, value)
             if name in GROUPED:
-                doc.add_text(GROUP_FIELD, name + GROUP_SEP + value)
-                doc.add_unsigned(GROUP_HASHED, term_hash(name + GROUP_SEP + value))
+                pair = name + GROUP_SEP + value
+                add(GROUP_FIELD, pair)
+                add_unsigned(GROUP_HASHED, term_hash(pair))
             elif name == "publisher":
-                doc.add_unsigned(PUBLISHER_HASHED, term_hash(value))
+                add_unsigned(PUBLISHER_HASHED, term_hash(value))
     titles = _first_per_lang(record.titles)
     keywords = {lang: sorted(set(words)) for lang, words in record.keywords.items()}
     folded: dict[str, str] = {}  # most records show one title in every language: fold it once
-    for lang in LANGS:
+    for lang, keyword_name, hashed_name, sort_name in _KEYWORD_FIELDS:
         shown = pick(keywords, (lang,))
         for word in shown[1] if shown else ():
-            doc.add_text(keyword_field(lang), word)
-            doc.add_unsigned(KEYWORD_HASHED[lang], term_hash(word))
+            add(keyword_name, word)
+            add_unsigned(hashed_name, term_hash(word))
         title = pick(titles, (lang,))
         if title and title[1] not in folded:
             folded[title[1]] = _fold(title[1])
-        doc.add_text(sort_title_field(lang), (folded[title[1]] if title else "") + "\x1f" + record.id)
+        add(sort_name, (folded[title[1]] if title else "") + "\x1f" + record.id)
     return doc
