@@ -64,11 +64,12 @@ class GraphStore(Protocol):
 
 
 # RocksDB merges what each bulk load adds in the background, and at a node's scale those merges compete with the
-# harvest for the same cores: in a 1M harvest they took as much CPU as the harvest's own main thread. Merging is
+# harvest for the same cores: in a 1M harvest they took three quarters of the CPU of its main thread. Merging is
 # never urgent (reads see every loaded file meanwhile) and it does less work in all when it runs less often (each
 # merge rewrites the level below, so merging more files at once rewrites it fewer times): at 300,000 records the
-# merges' CPU fell by a third and the harvest took 10% less time with them at the lowest priority. They still get
-# every cycle the harvest leaves, and all of it when the harvest waits for them (`settle`).
+# merges' CPU fell by a third and the harvest took 10-14% less time with them at the lowest priority, both ending
+# with a merged store. They still get every cycle the harvest leaves, and all of it while it waits for them
+# (`settle`); a 1M first harvest ends before they do (docs/operations.md, "Disk").
 COMPACTION_NICENESS = 19
 _YIELDED: set[int] = set()
 
@@ -107,10 +108,10 @@ class OxigraphStore:
         proc = Path(f"/proc/self/fd/{file.fileno()}")
         if proc.exists():  # Oxigraph opens it itself: read outside the GIL, never all in memory
             self._store.bulk_load(path=str(proc), format=ox.RdfFormat.N_QUADS)
+            yield_compaction(self.compaction_niceness)
         else:
             file.seek(0)
             self.bulk_load(file.read())
-        yield_compaction(self.compaction_niceness)
 
     def load(self, nquads: bytes) -> None:
         if nquads:
