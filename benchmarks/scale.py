@@ -365,13 +365,7 @@ def report(size: str, n: int, pages_bytes: int, results: dict[str, Result]) -> T
             "floor: raw bulk load of the stored quads s (CPU s)",
             [f"{r.floor['loaded_s']:,.1f} ({r.floor['loaded_cpu_s']:,.0f})" if r.floor else "" for r in rs],
         )
-        row(
-            "floor + its merges s (CPU s); the harvest's time over it",
-            [
-                f"{f['settled_s']:,.1f} ({f['settled_cpu_s']:,.0f}); {r.harvest_s / f['settled_s']:.2f}x" if f else ""
-                for r, f in ((r, r.floor) for r in rs)
-            ],
-        )
+        row("floor + its merges s (CPU s); the harvest's time over it", [_merged_floor(r) for r in rs])
     row("server peak RSS MB (Virtuoso)", ["" if r.server_rss_mb is None else f"{r.server_rss_mb:,.0f}" for r in rs])
     row("store on disk MB", [mb(r.store_bytes) for r in rs])
     snapshots = [mb(r.snapshot_bytes) if r.snapshot_bytes else "" for r in rs]
@@ -407,6 +401,11 @@ def report(size: str, n: int, pages_bytes: int, results: dict[str, Result]) -> T
             cells = [f"{r.engine_sparql[name][0]:,.1f}" if name in r.engine_sparql else "" for r in rs]
             row(f"{name} p50 ms (Virtuoso's own /sparql)", cells)
     return table
+
+
+def _merged_floor(r: Result) -> str:
+    f = r.floor
+    return f"{f['settled_s']:,.1f} ({f['settled_cpu_s']:,.0f}); {r.harvest_s / f['settled_s']:.2f}x" if f else ""
 
 
 def show_differences(n: int, results: dict[str, Result]) -> None:

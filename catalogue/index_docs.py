@@ -27,6 +27,7 @@ from catalogue.index_schema import (
     GROUPED,
     LANGS,
     SAMPLE_BUCKETS,
+    TEXT_KINDS,
     keyword_field,
     sample_terms,
     sort_title_field,
@@ -447,7 +448,7 @@ _HEX = re.compile(r"[0-9a-f]{1,16}")
 # Field names and sample terms worked out once: a document takes some eighty values, and naming their fields
 # value by value was about a tenth of the time `to_document` took.
 _SAMPLES = [tuple(sample_terms(bucket)) for bucket in range(SAMPLE_BUCKETS)]
-_TEXT_FIELDS = {kind: {lang: text_field(kind, lang) for lang in LANGS} for kind in ("title", "description", "keyword")}
+_TEXT_FIELDS = {kind: {lang: text_field(kind, lang) for lang in LANGS} for kind in TEXT_KINDS}
 _KEYWORD_FIELDS = [(lang, keyword_field(lang), KEYWORD_HASHED[lang], sort_title_field(lang)) for lang in LANGS]
 
 
