@@ -24,6 +24,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.process_tree import TreeRssSampler  # noqa: E402
 from benchmarks.synthetic import write_dcat_pages  # noqa: E402
 from catalogue.store import wait_for_compaction  # noqa: E402
 
@@ -33,12 +34,15 @@ MERGE_TIMEOUT = 600.0  # the floor's merges are timed to the end (a harvest wait
 
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
-    """Wall seconds, CPU seconds (all threads), peak RSS in MB and exit code of one command."""
+    """Wall seconds, CPU seconds (all threads, its helper processes included), peak RSS in MB (the process with
+    its helpers, `TreeRssSampler`) and exit code of one command."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = TreeRssSampler(proc.pid)
     _, status, usage = os.wait4(proc.pid, 0)
     cpu = usage.ru_utime + usage.ru_stime
-    return time.perf_counter() - started, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    rss = max(sampler.stop(), usage.ru_maxrss / 1024)
+    return time.perf_counter() - started, cpu, rss, os.waitstatus_to_exitcode(status)
 
 
 def start_static(folder: Path) -> tuple[subprocess.Popen[bytes], str]:

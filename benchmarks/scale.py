@@ -359,7 +359,7 @@ def report(size: str, n: int, pages_bytes: int, results: dict[str, Result]) -> T
     mb = lambda b: f"{b / 1e6:,.0f}"  # noqa: E731
     row("harvest s", [f"{r.harvest_s:,.1f}" for r in rs], "< 900 s")
     row("harvest datasets/s", [f"{n / r.harvest_s:,.0f}" for r in rs], ">= 1,111")
-    row("harvest peak RSS MB (fedcat)", [f"{r.harvest_rss_mb:,.0f}" for r in rs], "< 4,096")
+    row("harvest peak RSS MB (fedcat and its index writer)", [f"{r.harvest_rss_mb:,.0f}" for r in rs], "< 4,096")
     if any(r.floor for r in rs):
         row(
             "floor: raw bulk load of the stored quads s (CPU s)",

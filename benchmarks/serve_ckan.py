@@ -11,7 +11,7 @@ from tests.servers import CkanApi, LoopbackServer
 if __name__ == "__main__":
     total, port_file = int(sys.argv[1]), sys.argv[2]
     server = LoopbackServer().start()
-    CkanApi(ckan_packages(total)).mount(server)
+    CkanApi(ckan_packages(total), static=True).mount(server)
     with open(port_file, "w") as f:
         f.write(server.url)
     while True:

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.harvest import start_static  # noqa: E402
+from benchmarks.process_tree import TreeRssSampler  # noqa: E402
 from benchmarks.synthetic import write_dcat_pages  # noqa: E402
 from catalogue.store_sparql import SparqlStore  # noqa: E402
 
@@ -51,12 +52,15 @@ def start_virtuoso(folder: Path, max_rows: int, checkpoint_minutes: int | None =
 
 
 def run_logged(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MB and exit code of one command, its output kept in `log` for a failure."""
+    """Wall seconds, peak RSS in MB (with its helper processes, `TreeRssSampler`) and exit code of one command, its
+    output kept in `log` for a failure."""
     started = time.perf_counter()
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        sampler = TreeRssSampler(proc.pid)
         _, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    rss = max(sampler.stop(), usage.ru_maxrss / 1024)
+    return time.perf_counter() - started, rss, os.waitstatus_to_exitcode(status)
 
 
 def fedcat_steps(home: Path, url: str, env: dict[str, str]) -> dict[str, tuple[float, float]]:

@@ -7,14 +7,12 @@ batches, and indexed meanwhile. Readers see nothing before the commit.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-import tantivy
-
 from catalogue.config import Settings
 from catalogue.index import (
-    add_records,
     current_generation,
     deleted_documents,
     open_tantivy,
@@ -23,8 +21,12 @@ from catalogue.index import (
     rebuild_pays,
     worth_compacting,
 )
-from catalogue.index_docs import IndexRecord, add_quality, to_document
+from catalogue.index_docs import IndexRecord, add_quality
+from catalogue.index_feed_process import FeedProcess, IndexFeedFailed
+from catalogue.index_read import iter_records
 from catalogue.store import GraphStore
+
+log = logging.getLogger("fedcat.index")
 
 # A first harvest may feed a million records. tantivy writes a segment whenever the writer's memory is full and
 # merges eight of like size into one: with 64 MB a 1M harvest left 7 segments (193,000 documents at most), with
@@ -39,13 +41,17 @@ class IndexFeed:
     """An index update fed the records a harvest writes, committed once at its end.
 
     The harvest commits once the store holds every record it fed; the commit ends as `update_index` would (the
-    same compaction rules). A feed closed without a commit leaves the index `PENDING`: the next writer rebuilds it.
+    same compaction rules). The documents are built and written by a process of their own (`FeedProcess`),
+    which holds the writer lock from the start. Should it fail (killed, out of memory), the harvest goes on
+    writing the store and the commit rebuilds the index from it instead. A feed closed without a commit leaves
+    the index `PENDING`: the next writer rebuilds it.
     """
 
-    def __init__(self, settings: Settings, store: GraphStore, generation: Path, writer: tantivy.IndexWriter) -> None:
+    def __init__(self, settings: Settings, store: GraphStore, generation: Path, writer: FeedProcess) -> None:
         self.settings, self.store, self.generation = settings, store, generation
-        self._writer: tantivy.IndexWriter | None = writer
+        self._writer: FeedProcess | None = writer
         self._fed: set[str] = set()
+        self._failure: IndexFeedFailed | None = None
         self.added = 0
         # No quality graph in the store when the feed began (a first harvest): the check runs once, not once per
         # chunk (a 1M harvest into Virtuoso failed when one of its thousand checks met the server's hourly
@@ -59,14 +65,20 @@ class IndexFeed:
         """Replace the documents of `records` (built from the triples just written), quality values read."""
         assert self._writer is not None, "the feed was committed or closed"
         chunk = list(records)
+        if not chunk:
+            return
         if not self._no_quality:
             self._no_quality = not add_quality(self.store, chunk)
-        for record in chunk:
-            self._writer.delete_documents_by_term("graph", record.graph)
-            self._fed.add(record.graph)
-            if record.id and record.iri:
-                self._writer.add_document(to_document(record))
-                self.added += 1
+        graphs = [record.graph for record in chunk]
+        self._fed.update(graphs)
+        documents = [record for record in chunk if record.id and record.iri]
+        self.added += len(documents)
+        if self._failure is None:
+            try:
+                self._writer.add(graphs, documents)
+            except IndexFeedFailed as exc:
+                log.warning("%s; the harvest goes on and rebuilds the search index at its end", exc)
+                self._failure = exc
 
     def commit(self, changed: Iterable[str], removed: Iterable[str]) -> int:
         """Index what `changed` holds beyond the records fed, drop `removed`, commit; as `update_index` returns."""
@@ -74,9 +86,8 @@ class IndexFeed:
         assert writer is not None, "the feed was committed or closed"
         changed = sorted(set(changed))
         gone = sorted(set(removed) - set(changed))
-        if rebuild_pays(self.generation, open_tantivy(self.generation), [*changed, *gone]):
-            writer.rollback()  # a rebuild would follow the update anyway, as in `update_index`
-            del writer  # releases the writer lock for the rebuild
+        if self._failure or rebuild_pays(self.generation, open_tantivy(self.generation), [*changed, *gone]):
+            writer.rollback()  # a rebuild would follow the update anyway, as in `update_index`; releases the lock
             rebuild_index(self.settings, self.store)
             return len(changed)
         rest = [g for g in changed if g not in self._fed]
@@ -84,11 +95,21 @@ class IndexFeed:
             writer.rollback()
             pending_file(self.settings).unlink(missing_ok=True)
             return 0
-        for graph in (*rest, *gone):
-            writer.delete_documents_by_term("graph", graph)
-        added = self.added + add_records(writer, self.store, rest, self.settings.index_path, None)
-        writer.commit()
-        writer.wait_merging_threads()
+        added = self.added
+        try:
+            writer.add([*rest, *gone], [])
+            for records in iter_records(self.store, rest, self.settings.index_path):
+                writer.add([], records)
+                added += len(records)
+            writer.commit()
+        except IndexFeedFailed as exc:
+            writer.rollback()
+            log.warning("%s; rebuilding the search index from the store", exc)
+            rebuild_index(self.settings, self.store)
+            return len(changed)
+        except BaseException:
+            writer.rollback()
+            raise
         if worth_compacting(*deleted_documents(self.generation)):
             rebuild_index(self.settings, self.store)
         pending_file(self.settings).unlink(missing_ok=True)
@@ -102,15 +123,14 @@ class IndexFeed:
 
 
 def open_feed(settings: Settings, store: GraphStore) -> IndexFeed | None:
-    """A feed for a harvest, after `prepare_index`; None when another writer holds the index (the harvest then
-    updates it at its end, waiting as `update_index` does)."""
+    """A feed for a harvest, after `prepare_index`; None when another writer holds the index or the writer
+    process cannot start (the harvest then updates it at its end, waiting as `update_index` does)."""
     generation = current_generation(settings)
     if generation is None:
         return None
     try:
-        writer = open_tantivy(generation).writer(FEED_HEAP, 1)
-    except ValueError as exc:
-        if "LockBusy" not in str(exc):
-            raise
+        writer = FeedProcess.start(generation, FEED_HEAP)
+    except IndexFeedFailed as exc:  # the harvest indexes its records at its end instead
+        log.warning("%s; the search index is updated after the harvest instead", exc)
         return None
-    return IndexFeed(settings, store, generation, writer)
+    return None if writer is None else IndexFeed(settings, store, generation, writer)

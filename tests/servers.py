@@ -135,10 +135,13 @@ _RANGE = re.compile(r"metadata_modified:\[(\S+) TO \*\]")
 class CkanApi:
     """The part of CKAN's Action API a harvester uses, over a list of package dicts (like a real portal)."""
 
-    def __init__(self, packages: list[dict[str, Any]]) -> None:
+    def __init__(self, packages: list[dict[str, Any]], static: bool = False) -> None:
         self.packages = packages
         self.calls: list[dict[str, list[str]]] = []
         self.fail_at_start: int | None = None
+        # Packages that never change (the benchmark's): each filtered, sorted listing is kept, as Solr's index
+        # answers a page without sorting the catalogue again (100,000 packages took ~0.1 s a page to sort).
+        self._listings: dict[tuple[str, bool], list[dict[str, Any]]] | None = {} if static else None
 
     def _ok(self, result: Any) -> Response:
         body = json.dumps({"help": "", "success": True, "result": result}).encode()
@@ -154,13 +157,18 @@ class CkanApi:
                 {"Content-Type": "application/json"},
                 b'{"success": false, "error": {"message": "boom"}}',
             )
-        packages = self.packages
         match = _RANGE.search(q.get("fq", ""))
-        if match:
-            since = match.group(1).rstrip("Z")
-            packages = [p for p in packages if p.get("metadata_modified", "") >= since]
-        if q.get("sort", "").startswith("metadata_modified asc"):
-            packages = sorted(packages, key=lambda p: (p.get("metadata_modified", ""), p.get("id", "")))
+        since = match.group(1).rstrip("Z") if match else ""
+        ordered = q.get("sort", "").startswith("metadata_modified asc")
+        packages = self._listings.get((since, ordered)) if self._listings is not None else None
+        if packages is None:
+            packages = self.packages
+            if since:
+                packages = [p for p in packages if p.get("metadata_modified", "") >= since]
+            if ordered:
+                packages = sorted(packages, key=lambda p: (p.get("metadata_modified", ""), p.get("id", "")))
+            if self._listings is not None:
+                self._listings[since, ordered] = packages
         page = packages[start : start + rows]
         if q.get("fl") == "id":
             page = [{"id": p["id"]} for p in page]
