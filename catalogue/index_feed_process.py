@@ -22,7 +22,7 @@ from catalogue.index_docs import IndexRecord
 
 
 class IndexFeedFailed(FedcatError):
-    """The index feed's writer process failed or died; the index stays as it was, marked pending."""
+    """The index feed's writer process failed or died: nothing sent to it is committed."""
 
     status, type, title = 500, "index-feed-failed", "Search index update failed"
 
