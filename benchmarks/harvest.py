@@ -145,72 +145,47 @@ def bench_kind(kind: str, url: str, n: int, work: Path) -> list[list[str]]:
     first, cpu1, rss1, code1 = run_measured([*fedcat, "harvest"], env)
     again, cpu2, rss2, code2 = run_measured([*fedcat, "harvest"], env)
     raw = in_fresh_process(floor_bulk_load, home, work / kind)
-    floor, cpu0, records = raw.wall, raw.cpu, raw.records
-    stored = in_fresh_process(floor_bulk_load, home, work / kind, True)
+    floor, records = raw.wall, raw.records
     if code1 or code2 or records != n:
         raise SystemExit(f"{kind}: harvest failed (exit {code1}/{code2}, {records} of {n} records)")
+    stored = in_fresh_process(floor_bulk_load, home, work / kind, True)
     return [
-        [
-            kind,
-            "first harvest",
-            f"{n}",
-            f"{first:.1f}",
-            f"{cpu1:.1f}",
-            f"{n / first:,.0f}",
-            f"{rss1:,.0f}",
-            f"{first / floor:.2f}x",
-        ],
-        [
-            kind,
-            "unchanged re-harvest",
-            f"{n}",
-            f"{again:.1f}",
-            f"{cpu2:.1f}",
-            f"{n / again:,.0f}",
-            f"{rss2:,.0f}",
-            f"{first / again:.1f}x faster",
-        ],
-        [
-            kind,
-            "floor: raw bulk load",
-            f"{records}",
-            f"{floor:.1f}",
-            f"{cpu0:.1f}",
-            f"{records / floor:,.0f}",
-            "",
-            "1.00x",
-        ],
-        [
+        _row(kind, "first harvest", n, first, cpu1, f"{rss1:,.0f}", f"{first / floor:.2f}x"),
+        _row(kind, "unchanged re-harvest", n, again, cpu2, f"{rss2:,.0f}", f"{first / again:.1f}x faster"),
+        _row(kind, "floor: raw bulk load", records, floor, raw.cpu, "", "1.00x"),
+        _row(
             kind,
             "floor + its merges",
-            f"{records}",
-            f"{raw.merged_wall:.1f}",
-            f"{raw.merged_cpu:.1f}",
-            f"{records / raw.merged_wall:,.0f}",
+            records,
+            raw.merged_wall,
+            raw.merged_cpu,
             "",
             f"harvest {first / raw.merged_wall:.2f}x",
-        ],
-        [
+        ),
+        _row(
             kind,
             "all it stores: one bulk load",
-            f"{stored.records}",
-            f"{stored.wall:.1f}",
-            f"{stored.cpu:.1f}",
-            f"{stored.records / stored.wall:,.0f}",
+            records,
+            stored.wall,
+            stored.cpu,
             "",
             f"{stored.wall / floor:.2f}x floor",
-        ],
-        [
+        ),
+        _row(
             kind,
             "all it stores + merges",
-            f"{stored.records}",
-            f"{stored.merged_wall:.1f}",
-            f"{stored.merged_cpu:.1f}",
-            f"{stored.records / stored.merged_wall:,.0f}",
+            records,
+            stored.merged_wall,
+            stored.merged_cpu,
             "",
             f"{stored.merged_wall / floor:.2f}x floor",
-        ],
+        ),
     ]
+
+
+def _row(kind: str, run: str, records: int, seconds: float, cpu: float, rss: str, versus: str) -> list[str]:
+    """One table row: the run's records, wall and CPU seconds, datasets per second, peak RSS and comparison."""
+    return [kind, run, f"{records}", f"{seconds:.1f}", f"{cpu:.1f}", f"{records / seconds:,.0f}", rss, versus]
 
 
 def main() -> None:

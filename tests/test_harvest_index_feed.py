@@ -23,6 +23,7 @@ from catalogue.store import OxigraphStore, open_store
 from harvesters.duplicates import TWO_SOURCES_QUERY
 from harvesters.harvest import harvest_all
 from quality.terms import FQ
+from tests.conftest import Cli
 
 HEAD = "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
 
@@ -52,12 +53,18 @@ def _ids(*numbers: int) -> list[str]:
     return sorted(dataset_id("feed", f"https://feed.example/ds/{i}") for i in numbers)
 
 
-def test_changed_records_replace_their_documents_and_withdrawn_ones_leave(home, tmp_path, cli):
+def _harvest_three(home: Path, tmp_path: Path, cli: Cli) -> Path:
+    """Harvest a page of three records through the CLI, checking their three documents; the page's path."""
     page = tmp_path / "feed.ttl"
     page.write_text(_page({1: "First", 2: "Second", 3: "Third"}))
     cli("sources", "add", "feed", "--kind", "dcat", "--url", page.as_uri())
     assert cli("harvest").exit_code == 0
     assert sorted(_documents(home)) == _ids(1, 2, 3)
+    return page
+
+
+def test_changed_records_replace_their_documents_and_withdrawn_ones_leave(home, tmp_path, cli):
+    page = _harvest_three(home, tmp_path, cli)
     page.write_text(_page({1: "First renamed", 2: "Second"}))
     assert cli("harvest").exit_code == 0
     documents = _documents(home)

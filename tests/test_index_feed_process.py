@@ -25,17 +25,13 @@ from catalogue.index_feed_process import FeedProcess, IndexFeedFailed
 from catalogue.index_feed_worker import FEED_NICENESS
 from catalogue.store import GraphStore, OxigraphStore, open_store
 from harvesters.harvest import harvest_all
-from tests.test_harvest_index_feed import _documents, _ids, _page
+from tests.test_harvest_index_feed import _documents, _harvest_three, _ids, _page
 
 
 @pytest.fixture()
 def harvested(home, tmp_path, cli):
     """A node that harvested three records, so its index has three committed documents."""
-    page = tmp_path / "feed.ttl"
-    page.write_text(_page({1: "First", 2: "Second", 3: "Third"}))
-    cli("sources", "add", "feed", "--kind", "dcat", "--url", page.as_uri())
-    assert cli("harvest").exit_code == 0
-    assert sorted(_documents(home)) == _ids(1, 2, 3)
+    _harvest_three(home, tmp_path, cli)
     return home
 
 
