@@ -26,6 +26,7 @@ from catalogue.index_feed_worker import FEED_NICENESS
 from catalogue.store import GraphStore, OxigraphStore, open_store
 from harvesters.harvest import harvest_all
 from tests.test_harvest_index_feed import _documents, _harvest_three, _ids, _page
+from tests.test_sparql_limits import children
 
 
 @pytest.fixture()
@@ -132,11 +133,14 @@ class KillingTheWriter(OxigraphStore):
 
     def bulk_load_file(self, spool):  # type: ignore[no-untyped-def]
         if not self.killed:
-            for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-                for child in (task / "children").read_text().split():
-                    if "index_feed_worker" in Path(f"/proc/{child}/cmdline").read_text():
-                        os.kill(int(child), signal.SIGKILL)
-                        self.killed.append(int(child))
+            for child in children(os.getpid()):
+                try:
+                    command = Path(f"/proc/{child}/cmdline").read_text()
+                except OSError:  # a process that ended since the listing
+                    continue
+                if "index_feed_worker" in command:
+                    os.kill(child, signal.SIGKILL)
+                    self.killed.append(child)
         return super().bulk_load_file(spool)
 
 

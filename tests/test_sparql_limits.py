@@ -204,7 +204,10 @@ def children(pid: int) -> set[int]:
     """The child processes of `pid`, from /proc."""
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found |= {int(c) for c in (task / "children").read_text().split()}
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:  # a thread that ended since the listing (tantivy's and RocksDB's come and go)
+            continue
     return found
 
 
